@@ -1,0 +1,238 @@
+import * as path from 'node:path';
+import { readElf, loadedImageSize, type ElfInfo } from './elf';
+import { formatBytes, hex } from './format';
+import { TraceModel, type ProcessState, type UnseenPart } from './model/model';
+import { readLog, resolveLogSource, type LogSource, type ParseSummary } from './strace/reader';
+import { protString } from './strace/args';
+import type {
+  CategoryKind, EventReport, KernelFigures, LogReport, ProcessReport, ThreadReport, VariantReport,
+} from '../protocol/report';
+
+const KiB = 1024;
+/** What execve maps that no syscall in the log shows, when nothing better is known (this machine kind's kernel). */
+const INITIAL_STACK_ESTIMATE = 132 * KiB;
+const VDSO_VVAR_ESTIMATE = 32 * KiB; // [vvar] 16 KiB + [vvar_vclock] 8 KiB + [vdso] 8 KiB on Linux 6.x x86_64
+
+export interface KernelSnapshotLike {
+  status: string;
+  maps?: string;
+  tasks?: number;
+  tgid?: number;
+}
+
+export interface AnalyzeOptions {
+  /** the traced executable, for the parts of the address space that execve maps (ELF program headers) */
+  binary?: string;
+  /** what the kernel reported at exit_group, to put beside the model */
+  kernel?: KernelSnapshotLike;
+  name?: string;
+  signal?: AbortSignal;
+  maxEvents?: number;
+}
+
+/** Runs the engine on a strace log: parse, model, report. */
+export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptions = {}): Promise<VariantReport> {
+  const source = typeof logPath === 'string' ? await resolveLogSource(logPath) : logPath;
+  let elf: ElfInfo | undefined;
+  let interp: ElfInfo | undefined;
+  const warnings: string[] = [];
+  if (opts.binary) {
+    try {
+      elf = await readElf(opts.binary);
+      if (elf.interpreter) interp = await readElf(elf.interpreter).catch(() => undefined);
+    } catch (err) {
+      warnings.push(`could not read the binary ${opts.binary}: ${(err as Error).message}; executable size is unknown`);
+    }
+  }
+  const model = new TraceModel({ exeIsGo: elf?.isGo, maxEvents: opts.maxEvents });
+  const summary = await readLog(source, (e) => model.onEvent(e), { signal: opts.signal });
+  model.finish();
+  return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
+}
+
+function unseenParts(p: ProcessState, elf: ElfInfo | undefined, interp: ElfInfo | undefined, binary: string | undefined): UnseenPart[] {
+  const parts: UnseenPart[] = [];
+  if (p.execLine === undefined) return parts; // attached late: execve's mappings are in the log's blind spot entirely
+  const exeName = p.exe ? path.basename(p.exe) : 'the executable';
+  if (elf) {
+    parts.push({ kind: 'executable', bytes: loadedImageSize(elf), estimate: false, reason: `${path.basename(binary ?? exeName)}'s PT_LOAD segments (text, rodata, data, .bss), mapped by execve; sized from its ELF program headers.` });
+    if (interp) {
+      parts.push({ kind: 'shared-library', bytes: loadedImageSize(interp), estimate: false, reason: `The dynamic loader ${path.basename(elf.interpreter!)}, mapped by execve as the ELF interpreter; sized from its program headers.` });
+    } else if (elf.interpreter) {
+      parts.push({ kind: 'shared-library', bytes: 236 * KiB, estimate: true, reason: `The dynamic loader ${path.basename(elf.interpreter)}, mapped by execve (size estimated: glibc 2.36's ld.so).` });
+    }
+  } else {
+    if (p.dynamic) parts.push({ kind: 'shared-library', bytes: 236 * KiB, estimate: true, reason: 'The dynamic loader (ld.so), mapped by execve as the ELF interpreter (size estimated: glibc 2.36).' });
+    parts.push({ kind: 'executable', bytes: 0, estimate: true, reason: `${exeName}'s own segments, mapped by execve: unknown without the binary (pass --binary).` });
+  }
+  parts.push({ kind: 'stack-vdso', bytes: INITIAL_STACK_ESTIMATE + VDSO_VVAR_ESTIMATE, estimate: true, reason: 'The initial stack (about 132 KiB with its arguments and environment) and the vDSO/vvar pages the kernel maps at execve (estimated).' });
+  return parts;
+}
+
+export function kernelFigures(k: KernelSnapshotLike | undefined): KernelFigures | undefined {
+  if (!k?.status) return undefined;
+  const kb = (key: string) => {
+    const m = new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(k.status);
+    return m ? parseInt(m[1], 10) * 1024 : undefined;
+  };
+  const threadsM = /^Threads:\s*(\d+)/m.exec(k.status);
+  const vmSize = kb('VmSize');
+  const vmPeak = kb('VmPeak');
+  if (vmSize === undefined || vmPeak === undefined) return undefined;
+  return {
+    vmSize, vmPeak, vmRss: kb('VmRSS'),
+    threads: threadsM ? parseInt(threadsM[1], 10) : k.tasks ?? 0,
+    mappings: k.maps ? k.maps.split('\n').filter((l) => l.trim() && !/\[vsyscall\]/.test(l)).length : undefined,
+  };
+}
+
+function buildVariantReport(
+  model: TraceModel,
+  summary: ParseSummary,
+  source: LogSource,
+  o: AnalyzeOptions & { elf?: ElfInfo; interp?: ElfInfo; warnings: string[] },
+): VariantReport {
+  const warnings = o.warnings;
+  const partialReasons: string[] = [];
+  if (summary.style.pidPrefix === 'none' && model.processes.size <= 1 && model.threads.size <= 1) {
+    warnings.push('the log has no pid column: if the program has threads, it was captured without -f and their calls are missing');
+  }
+  if (summary.style.timestamps === 'none') warnings.push('the log has no timestamps (-tt): the timeline is ordered by line');
+  if (summary.style.truncatedStrings) warnings.push('some strings were cut at strace\'s -s limit (paths may be incomplete)');
+  if (summary.mergedWithoutTime) warnings.push('-ff files without timestamps were concatenated by pid, not merged by time');
+  if (summary.orphanResumed > 0) warnings.push(`${summary.orphanResumed} <... resumed> lines had no start in the log`);
+
+  const processes: ProcessReport[] = [];
+  for (const p of model.processes.values()) {
+    const isMain = p.pid === model.mainPid;
+    const unseen = unseenParts(p, isMain ? o.elf : undefined, isMain ? o.interp : undefined, o.binary);
+    const unseenBytes = unseen.reduce((s, u) => s + u.bytes, 0);
+    const snap = p.atExit;
+    const what: ProcessReport['measuredAt']['what'] = snap ? (p.exitLine === snap.line ? 'exit_group' : 'last exit') : 'end of log';
+    const vsize = snap ? snap.vsize : p.space.vsize;
+    const reserved = snap ? snap.reserved : p.space.reserved;
+    const categories: ProcessReport['categories'] = {};
+    const bd = snap?.breakdown ?? Object.fromEntries([...p.space.breakdown()].map(([k, v]) => [k, { count: v.count, bytes: v.bytes }]));
+    for (const [k, v] of Object.entries(bd)) if (v) categories[k as CategoryKind] = { count: v.count, bytes: v.bytes };
+    for (const u of unseen) {
+      if (u.bytes === 0) continue;
+      const c = (categories[u.kind] ??= { count: 0, bytes: 0 });
+      c.count += 1;
+      c.bytes += u.bytes;
+    }
+    const threads: ThreadReport[] = p.tids.map((tid) => {
+      const t = model.threads.get(tid)!;
+      const stackRes = t.stackRes !== undefined ? findRes(p, t.stackRes) : undefined;
+      const arenaRes = t.arenaRes !== undefined ? findRes(p, t.arenaRes) : undefined;
+      return {
+        tid, parentTid: t.parentTid, how: t.tid === p.pid && t.how === 'fork' ? 'fork' : t.tid === p.pid && p.pid === model.mainPid ? 'initial' : t.how,
+        why: t.tid === p.pid && p.pid === model.mainPid ? 'the program\'s first thread, started by execve' : t.howReason,
+        createdLine: t.createdLine, exitedLine: t.exitedLine, exitCode: t.exitCode, exitSignal: t.exitSignal,
+        stackBytes: t.stackBytes, guardBytes: t.guardBytes,
+        stackAddress: stackRes !== undefined ? hex(stackRes) : undefined,
+        arenaAddress: arenaRes !== undefined ? hex(arenaRes) : undefined,
+      };
+    });
+    const aliveAtExit = snap ? snap.threadsAlive : threads.filter((t) => t.exitedLine === undefined).length;
+    const libraries = [...p.libraries.keys()];
+    const pr: ProcessReport = {
+      pid: p.pid, parentPid: p.parentPid, command: p.command ?? `pid ${p.pid}`, exe: p.exe, isGo: p.isGo, dynamic: p.dynamic || !!o.elf?.interpreter,
+      measuredAt: { line: snap?.line ?? model.lastLine, what },
+      vsizeAtExit: vsize + unseenBytes,
+      vsizePeak: Math.max(p.space.peak, snap?.peak ?? 0) + unseenBytes,
+      reservedAtExit: reserved,
+      accessibleAtExit: vsize + unseenBytes - reserved,
+      threadsCreated: threads.length - 1,
+      threadsAtExit: aliveAtExit,
+      categories,
+      unseen: unseen.map((u) => ({ kind: u.kind, bytes: u.bytes, estimate: u.estimate, why: u.reason })),
+      libraries,
+      threads,
+      napkin: [],
+      exitCode: p.exitCode,
+      exitSignal: p.exitSignal,
+      partial: !p.ended && !snap,
+    };
+    if (snap && snap.peak > 0) pr.vsizePeak = snap.peak + unseenBytes;
+    if (isMain && o.kernel) pr.kernel = kernelFigures(o.kernel);
+    pr.napkin = napkinMath(pr);
+    processes.push(pr);
+  }
+  const main = processes.find((p) => p.pid === model.mainPid);
+  if (!main) partialReasons.push('the log holds no system calls');
+  else if (main.partial) partialReasons.push(`the log ends before process ${main.pid} exits`);
+  if (main?.exitSignal) partialReasons.push(`process ${main.pid} was killed by ${main.exitSignal}`);
+  const unparsed = summary.unparsed.map((u) => ({ line: u.line, file: u.file !== undefined ? source.files[u.file] : undefined, text: u.text, reason: u.reason }));
+  const log: LogReport = {
+    files: source.files,
+    lines: summary.linesRead,
+    bytes: summary.bytesRead,
+    syscalls: model.syscallCount,
+    capture: { ...summary.style },
+    unparsedLines: summary.unparsedCount,
+    warnings,
+  };
+  const mainState = model.mainPid !== undefined ? model.processes.get(model.mainPid) : undefined;
+  const events: EventReport[] = model.events.map((e) => ({
+    line: e.line, time: e.time, tid: e.tid, pid: e.pid, op: e.op,
+    address: e.addr !== undefined ? hex(e.addr) : undefined, size: e.size,
+    prot: e.prot !== undefined ? protString(e.prot) : undefined,
+    kind: e.kind, note: e.note, vsizeAfter: e.vsizeAfter, child: e.child,
+    stack: e.stack?.map((f) => `${f.func ? `${f.func}${f.offset ? '+' + f.offset : ''}` : f.address} (${path.basename(f.object)})`),
+  }));
+  return {
+    name: o.name ?? path.basename(source.files[0]),
+    log,
+    processes: processes.sort((a, b) => (a.pid === model.mainPid ? -1 : b.pid === model.mainPid ? 1 : a.pid - b.pid)),
+    unparsedLines: unparsed,
+    timeline: mainState ? mainState.timeline.points() : [],
+    events,
+    eventsTotal: model.eventCount,
+    partial: partialReasons.length > 0,
+    partialReasons,
+  };
+}
+
+function findRes(p: ProcessState, id: number): number | undefined {
+  for (const r of p.space.all()) if (r.res.id === id) return r.res.addr;
+  return undefined;
+}
+
+const LABEL: Record<CategoryKind, string> = {
+  'thread-stack': 'thread stacks',
+  'guard-page': 'guard pages',
+  'malloc-arena': 'malloc arenas',
+  'go-heap': 'Go heap arenas',
+  'go-runtime': 'other Go runtime',
+  'shared-library': 'shared libraries',
+  executable: 'executable image',
+  file: 'file mappings',
+  'brk-heap': 'brk heap',
+  'stack-vdso': 'stack + vDSO',
+  other: 'other',
+};
+
+export function categoryLabel(k: CategoryKind): string {
+  return LABEL[k];
+}
+
+/** The seed's napkin math, from this process's own numbers: "5 thread stacks × 8 MiB = 40 MiB", … */
+export function napkinMath(p: ProcessReport): string[] {
+  const lines: string[] = [];
+  const order: CategoryKind[] = ['thread-stack', 'guard-page', 'malloc-arena', 'go-heap', 'go-runtime', 'shared-library', 'executable', 'brk-heap', 'file', 'stack-vdso', 'other'];
+  let total = 0;
+  for (const k of order) {
+    const c = p.categories[k];
+    if (!c || c.bytes === 0) continue;
+    total += c.bytes;
+    // "N × size" only where every item has the same size by construction (glibc's stacks, guards, arenas)
+    const uniform = k === 'thread-stack' || k === 'guard-page' || k === 'malloc-arena';
+    const each = uniform && c.count > 0 && c.bytes % c.count === 0 ? c.bytes / c.count : undefined;
+    const est = p.unseen.some((u) => u.kind === k && u.estimate && u.bytes > 0) ? ' (partly estimated)' : '';
+    lines.push(each !== undefined && c.count > 1
+      ? `${c.count} ${LABEL[k]} × ${formatBytes(each)} = ${formatBytes(c.bytes)}${est}`
+      : `${LABEL[k]}: ${c.count > 1 ? `${c.count} totalling ` : ''}${formatBytes(c.bytes)}${est}`);
+  }
+  lines.push(`total ${formatBytes(total)} virtual${p.kernel ? `; the kernel says ${formatBytes(p.kernel.vmSize)}` : ''}`);
+  return lines;
+}

@@ -1,0 +1,218 @@
+/**
+ * One process's address space as the log shows it: a sorted, non-overlapping set of regions, driven by
+ * mmap / munmap / mprotect / mremap / brk. Lookups are binary searches (O(log n)); an update touches only
+ * the regions it overlaps, plus an array splice. The totals (virtual size, the PROT_NONE part) are kept
+ * up to date at every change, so a timeline point costs nothing extra.
+ */
+
+export type RegionKind =
+  | 'thread-stack'
+  | 'guard-page'
+  | 'malloc-arena'
+  | 'go-heap'
+  | 'go-runtime'
+  | 'shared-library'
+  | 'executable'
+  | 'file'
+  | 'brk-heap'
+  | 'stack-vdso'
+  | 'other';
+
+/** What one mmap (or brk area) was when it was made; every region carved out of it points back to it. */
+export interface Reservation {
+  id: number;
+  kind: RegionKind;
+  /** one sentence: why this mapping exists */
+  reason: string;
+  /** the address and size first mapped */
+  addr: number;
+  size: number;
+  prot: number;
+  flags: number;
+  path?: string;
+  /** line and thread that made it */
+  line: number;
+  tid: number;
+  time?: number;
+  /** for thread stacks: the thread it became */
+  threadTid?: number;
+  /** for malloc arenas: bytes trimmed off the reservation (head + tail) */
+  trimmed?: number;
+  /** the function that asked for it, from a -k stack when there is one */
+  origin?: string;
+  /** 'stack' when attributed from a -k stack, 'shape' when by its size/flags/place */
+  evidence: 'stack' | 'shape' | 'path' | 'elf';
+}
+
+export interface Region {
+  start: number;
+  end: number;
+  prot: number;
+  /** usually the reservation's kind; a stack's PROT_NONE low page becomes 'guard-page' */
+  kind: RegionKind;
+  res: Reservation;
+}
+
+export const PAGE = 4096;
+
+export function pageAlignUp(n: number): number {
+  return Math.ceil(n / PAGE) * PAGE;
+}
+
+export class AddressSpace {
+  private regions: Region[] = [];
+  /** bytes mapped (what the kernel calls total_vm, VmSize) as far as the log shows */
+  vsize = 0;
+  /** bytes mapped PROT_NONE: reserved address space that cannot be touched */
+  reserved = 0;
+  peak = 0;
+
+  get size(): number {
+    return this.regions.length;
+  }
+
+  all(): readonly Region[] {
+    return this.regions;
+  }
+
+  clone(): AddressSpace {
+    const a = new AddressSpace();
+    a.regions = this.regions.map((r) => ({ ...r }));
+    a.vsize = this.vsize;
+    a.reserved = this.reserved;
+    a.peak = this.vsize;
+    return a;
+  }
+
+  /** index of the first region whose end is above addr */
+  private firstEndingAfter(addr: number): number {
+    let lo = 0;
+    let hi = this.regions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.regions[mid].end <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  find(addr: number): Region | undefined {
+    const i = this.firstEndingAfter(addr);
+    const r = this.regions[i];
+    return r && r.start <= addr ? r : undefined;
+  }
+
+  /** regions overlapping [start, end) */
+  overlapping(start: number, end: number): Region[] {
+    const out: Region[] = [];
+    for (let i = this.firstEndingAfter(start); i < this.regions.length && this.regions[i].start < end; i++) out.push(this.regions[i]);
+    return out;
+  }
+
+  private account(r: { start: number; end: number; prot: number }, sign: 1 | -1): void {
+    const len = r.end - r.start;
+    this.vsize += sign * len;
+    if ((r.prot & 7) === 0) this.reserved += sign * len;
+  }
+
+  /**
+   * Removes [start, end) from the map, splitting regions that straddle its edges.
+   * Returns the pieces removed (clipped to the range), in address order.
+   */
+  carve(start: number, end: number): Region[] {
+    if (end <= start) return [];
+    const i = this.firstEndingAfter(start);
+    let j = i;
+    const removed: Region[] = [];
+    const keep: Region[] = [];
+    while (j < this.regions.length && this.regions[j].start < end) {
+      const r = this.regions[j];
+      this.account(r, -1);
+      if (r.start < start) keep.push({ ...r, end: start });
+      if (r.end > end) keep.push({ ...r, start: end });
+      removed.push({ ...r, start: Math.max(r.start, start), end: Math.min(r.end, end) });
+      j++;
+    }
+    if (j === i) return removed;
+    for (const k of keep) this.account(k, 1);
+    this.regions.splice(i, j - i, ...keep);
+    return removed;
+  }
+
+  /** Adds a region over [start, end), replacing whatever was there (the kernel does this for MAP_FIXED). */
+  insert(r: Region): Region[] {
+    const replaced = this.carve(r.start, r.end);
+    const i = this.firstEndingAfter(r.start);
+    this.regions.splice(i, 0, r);
+    this.account(r, 1);
+    if (this.vsize > this.peak) this.peak = this.vsize;
+    return replaced;
+  }
+
+  /** Changes protection over [start, end); the holes stay holes (the kernel fails with ENOMEM there). */
+  protect(start: number, end: number, prot: number, relabel?: (r: Region) => void): Region[] {
+    const pieces = this.carve(start, end);
+    for (const p of pieces) {
+      p.prot = prot;
+      relabel?.(p);
+      const i = this.firstEndingAfter(p.start);
+      this.regions.splice(i, 0, p);
+      this.account(p, 1);
+    }
+    return pieces;
+  }
+
+  /** Sets the end of a region that starts at `start` (brk); creates or removes it as needed. */
+  resizeAt(start: number, newEnd: number, make: () => Region): void {
+    const r = this.find(start);
+    if (r && r.start === start) {
+      if (newEnd > r.end) {
+        this.carve(r.end, newEnd);
+        this.account(r, -1);
+        r.end = newEnd;
+        this.account(r, 1);
+      } else if (newEnd <= r.start) {
+        this.carve(r.start, r.end);
+      } else {
+        this.carve(newEnd, r.end);
+      }
+    } else if (newEnd > start) {
+      const nr = make();
+      nr.start = start;
+      nr.end = newEnd;
+      this.insert(nr);
+    }
+    if (this.vsize > this.peak) this.peak = this.vsize;
+  }
+
+  /** Totals by kind: bytes, and how many distinct reservations contribute. */
+  breakdown(): Map<RegionKind, { bytes: number; count: number; ids: Set<number> }> {
+    const m = new Map<RegionKind, { bytes: number; count: number; ids: Set<number> }>();
+    for (const r of this.regions) {
+      let e = m.get(r.kind);
+      if (!e) m.set(r.kind, (e = { bytes: 0, count: 0, ids: new Set() }));
+      e.bytes += r.end - r.start;
+      if (!e.ids.has(r.res.id)) {
+        e.ids.add(r.res.id);
+        e.count++;
+      }
+    }
+    return m;
+  }
+
+  /** Invariant check used by tests: sorted, non-overlapping, totals match. */
+  check(): string | undefined {
+    let v = 0;
+    let none = 0;
+    for (let i = 0; i < this.regions.length; i++) {
+      const r = this.regions[i];
+      if (!(r.end > r.start)) return `empty or negative region at ${r.start.toString(16)}`;
+      if (i > 0 && this.regions[i - 1].end > r.start) return `overlap at ${r.start.toString(16)}`;
+      v += r.end - r.start;
+      if ((r.prot & 7) === 0) none += r.end - r.start;
+    }
+    if (v !== this.vsize) return `vsize ${this.vsize} != sum ${v}`;
+    if (none !== this.reserved) return `reserved ${this.reserved} != sum ${none}`;
+    return undefined;
+  }
+}

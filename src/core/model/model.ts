@@ -1,0 +1,705 @@
+import * as path from 'node:path';
+import { CLONE, MAP, PROT, cloneBits, fdPath, fields, mapBits, num, protBits, splitArgs, str } from '../strace/args';
+import type { StackFrame, SyscallEvent } from '../strace/events';
+import type { LogEvent } from '../strace/reader';
+import { formatBytes } from '../format';
+import { AddressSpace, PAGE, pageAlignUp, type Region, type RegionKind, type Reservation } from './addressSpace';
+import { Timeline } from './timeline';
+
+const MiB = 1024 * 1024;
+const GLIBC_ARENA_HEAP = 64 * MiB; // HEAP_MAX_SIZE on 64-bit glibc (2 × DEFAULT_MMAP_THRESHOLD_MAX)
+const GO_ARENA = 64 * MiB; // heapArenaBytes on 64-bit Linux
+/** Go's arena hints on amd64/arm64 are i<<40 | 0x00c0<<32: the low 40 bits are 0xc000000000 */
+const GO_HINT_LOW40 = 0xc000000000;
+const LOW40 = 2 ** 40;
+
+export type ThreadOrigin = 'initial' | 'pthread_create' | 'go-runtime' | 'clone' | 'fork' | 'vfork' | 'unknown';
+
+export interface ThreadInfo {
+  tid: number;
+  tgid: number;
+  parentTid?: number;
+  how: ThreadOrigin;
+  /** one sentence: how this thread was made */
+  howReason: string;
+  createdLine?: number;
+  createdTime?: number;
+  exitedLine?: number;
+  exitedTime?: number;
+  exitCode?: number;
+  exitSignal?: string;
+  /** the thread's own stack mapping, when the log shows one (glibc) */
+  stackRes?: number;
+  stackBytes?: number;
+  guardBytes?: number;
+  /** the glibc malloc arena this thread reserved first, if any */
+  arenaRes?: number;
+  cloneFlags?: number;
+}
+
+export interface Snapshot {
+  line: number;
+  time?: number;
+  vsize: number;
+  reserved: number;
+  peak: number;
+  threadsAlive: number;
+  breakdown: Partial<Record<RegionKind, { count: number; bytes: number }>>;
+}
+
+/** A part of the address space that execve maps and the log cannot show. */
+export interface UnseenPart {
+  kind: RegionKind;
+  bytes: number;
+  estimate: boolean;
+  reason: string;
+}
+
+export interface ProcessState {
+  pid: number;
+  parentPid?: number;
+  command?: string;
+  exe?: string;
+  argv?: string[];
+  execLine?: number;
+  space: AddressSpace;
+  tids: number[];
+  isGo: boolean;
+  /** the log shows the dynamic loader at work (ld.so.cache opened or shared objects mapped) */
+  dynamic: boolean;
+  libraries: Map<string, number>;
+  fds: Map<number, string>;
+  brkStart?: number;
+  atExit?: Snapshot;
+  /** exit_group seen and the kill not yet: memory events still refresh atExit */
+  exitOpen: boolean;
+  exitLine?: number;
+  exitCode?: number;
+  exitSignal?: string;
+  ended: boolean;
+  timeline: Timeline;
+  /** anonymous mappings made before the Go runtime showed itself, to re-label once it does */
+  provisional: Reservation[];
+  unseen: UnseenPart[];
+  /** the log began after execve (attached with -p, or the log starts mid-way) */
+  attachedLate: boolean;
+}
+
+/** One memory or thread event, annotated: what the event list of the report shows. */
+export interface ModelEvent {
+  seq: number;
+  line: number;
+  time?: number;
+  tid: number;
+  pid: number;
+  op: string;
+  addr?: number;
+  size?: number;
+  prot?: number;
+  flags?: number;
+  kind?: RegionKind;
+  /** one sentence: what this event did and why */
+  note: string;
+  vsizeAfter: number;
+  child?: number;
+  stack?: StackFrame[];
+}
+
+export interface ModelOptions {
+  /** the most annotated events kept (all are counted); bounds memory on huge logs */
+  maxEvents?: number;
+  /** points per process timeline before it is thinned */
+  maxTimelinePoints?: number;
+  /** the traced executable, when known: tells Go from non-Go before the log does */
+  exeIsGo?: boolean;
+}
+
+const THREAD_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+const MEMORY_CALLS = new Set(['mmap', 'mmap2', 'munmap', 'mprotect', 'pkey_mprotect', 'mremap', 'brk', 'madvise', 'shmat', 'shmdt']);
+const GO_WRAPPERS = /^runtime\.(mmap|sysMmap|callCgoMmap|munmap|sysMunmap|callCgoMunmap|sysReserveOS|sysAllocOS|sysMapOS|sysFreeOS|sysHugePageOS|sysNoHugePageOS|sysUsedOS|sysUnusedOS|sysReserve|sysAlloc|sysMap|sysFree|sysReserveAligned|systemstack|mprotect|madvise)\b/;
+
+/**
+ * Builds processes, threads and address spaces from strace events. Feed it every event in log order
+ * (`onEvent`), then call `finish()`.
+ */
+export class TraceModel {
+  readonly processes = new Map<number, ProcessState>();
+  readonly threads = new Map<number, ThreadInfo>();
+  readonly events: ModelEvent[] = [];
+  eventCount = 0;
+  syscallCount = 0;
+  /** the first process of the log: the program that was traced */
+  mainPid?: number;
+  private nextRes = 1;
+  private seq = 0;
+  /** clones in flight, by caller tid: lets a child that speaks before its clone returns be placed */
+  private inflightClone = new Map<number, { flags: number; line: number; name: string }>();
+  private readonly maxEvents: number;
+  private readonly maxTimelinePoints: number;
+  lastTime?: number;
+  lastLine = 0;
+
+  constructor(private readonly opts: ModelOptions = {}) {
+    this.maxEvents = opts.maxEvents ?? 200_000;
+    this.maxTimelinePoints = opts.maxTimelinePoints ?? 4096;
+  }
+
+  // ---------------------------------------------------------------- processes and threads
+
+  private newProcess(pid: number, space: AddressSpace, parentPid?: number): ProcessState {
+    const p: ProcessState = {
+      pid, parentPid, space, tids: [pid], isGo: false, dynamic: false, libraries: new Map(), fds: new Map(),
+      exitOpen: false, ended: false, timeline: new Timeline(this.maxTimelinePoints), provisional: [], unseen: [],
+      attachedLate: false,
+    };
+    this.processes.set(pid, p);
+    if (this.mainPid === undefined) this.mainPid = pid;
+    return p;
+  }
+
+  private threadOf(tid: number, e: LogEvent): ThreadInfo {
+    let t = this.threads.get(tid);
+    if (t) return t;
+    // a thread we have not seen created: a child speaking before its clone returned, or a late attach
+    const inflight = [...this.inflightClone.entries()];
+    if (inflight.length > 0) {
+      const [callerTid, c] = inflight[inflight.length - 1];
+      const caller = this.threadOf(callerTid, e);
+      this.createChild(caller, tid, c.flags, c.name, undefined, e.line, e.time);
+      return this.threads.get(tid)!;
+    }
+    if (this.processes.size === 0) {
+      const p = this.newProcess(tid, new AddressSpace());
+      p.attachedLate = true;
+      t = { tid, tgid: tid, how: 'initial', howReason: 'the first thread in the log', createdLine: e.line, createdTime: e.time };
+      this.threads.set(tid, t);
+      return t;
+    }
+    const main = this.processes.get(this.mainPid!)!;
+    if (main.pid === 0) {
+      // strace writing to a terminal prints no pid until a second task exists, then "[pid N]" for all:
+      // the first such N with no clone in flight is the main thread itself
+      const mainThread = this.threads.get(0)!;
+      this.threads.set(tid, mainThread);
+      return mainThread;
+    }
+    // a stray tid with no clone in flight: most likely a thread of the main process (attach with -p, or lost lines)
+    t = { tid, tgid: main.pid, how: 'unknown', howReason: 'first seen without a clone that made it (attached late, or lines lost)', createdLine: e.line, createdTime: e.time };
+    this.threads.set(tid, t);
+    main.tids.push(tid);
+    return t;
+  }
+
+  private proc(tgid: number): ProcessState {
+    return this.processes.get(tgid)!;
+  }
+
+  private createChild(parent: ThreadInfo, childTid: number, flags: number, call: string, ev: SyscallEvent | undefined, line: number, time?: number): void {
+    const parentProc = this.proc(parent.tgid);
+    let t = this.threads.get(childTid);
+    const isThread = (flags & CLONE.THREAD) !== 0;
+    if (!t) {
+      if (isThread) {
+        t = { tid: childTid, tgid: parent.tgid, parentTid: parent.tid, how: 'clone', howReason: '', createdLine: line, createdTime: time };
+        parentProc.tids.push(childTid);
+      } else {
+        const shared = (flags & CLONE.VM) !== 0;
+        const child = this.newProcess(childTid, shared ? parentProc.space : parentProc.space.clone(), parentProc.pid);
+        child.command = parentProc.command;
+        child.exe = parentProc.exe;
+        child.isGo = parentProc.isGo;
+        child.dynamic = parentProc.dynamic;
+        child.fds = new Map(parentProc.fds);
+        child.brkStart = parentProc.brkStart;
+        child.libraries = new Map(parentProc.libraries);
+        child.unseen = parentProc.unseen.slice();
+        t = { tid: childTid, tgid: childTid, parentTid: parent.tid, how: 'fork', howReason: '', createdLine: line, createdTime: time };
+      }
+      this.threads.set(childTid, t);
+    }
+    t.parentTid = parent.tid;
+    t.cloneFlags = flags;
+    if (ev) {
+      t.createdLine = ev.line;
+      t.createdTime = ev.time;
+    }
+    if (!isThread) {
+      if (call === 'vfork' || (flags & CLONE.VFORK)) {
+        t.how = 'vfork';
+        t.howReason = 'vfork: a child process sharing the parent\'s memory until it calls execve';
+      } else {
+        t.how = 'fork';
+        t.howReason = `${call === 'fork' ? 'fork' : call}: a new process with a copy of the parent's address space`;
+      }
+      return;
+    }
+    // how was this thread made? glibc pthread_create vs the Go runtime's newosproc
+    const glibcFlags = CLONE.SETTLS | CLONE.PARENT_SETTID | CLONE.CHILD_CLEARTID;
+    let stackAddr: number | undefined;
+    let stackSize: number | undefined;
+    if (ev) {
+      if (ev.name === 'clone3') {
+        const f = fields(splitArgs(ev.args)[0] ?? '');
+        stackAddr = num(f.get('stack'));
+        stackSize = num(f.get('stack_size'));
+      } else {
+        const f = fields(ev.args);
+        const top = num(f.get('child_stack') ?? f.get('stack'));
+        if (top) stackAddr = top - 1;
+      }
+    }
+    const stackRegion = stackAddr ? parentProc.space.find(stackAddr) : undefined;
+    if ((flags & glibcFlags) === glibcFlags) {
+      t.how = 'pthread_create';
+      if (stackRegion && (stackRegion.res.kind === 'thread-stack')) {
+        const res = stackRegion.res;
+        res.threadTid = childTid;
+        res.reason = `Stack of thread ${childTid}: glibc pthread_create reserved ${formatBytes(res.size)} (the RLIMIT_STACK default of 8 MiB plus a guard page) with MAP_STACK.`;
+        t.stackRes = res.id;
+        t.stackBytes = res.size - this.guardOf(parentProc.space, res);
+        t.guardBytes = this.guardOf(parentProc.space, res);
+        t.howReason = `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on a ${formatBytes(res.size)} MAP_STACK mapping made for it`;
+      } else {
+        t.howReason = `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID${stackSize ? ` and a ${formatBytes(stackSize)} stack` : ''}`;
+      }
+    } else if (stackRegion?.res.kind === 'go-heap' || (stackAddr !== undefined && parentProc.isGo && !(flags & CLONE.PARENT_SETTID))) {
+      t.how = 'go-runtime';
+      t.howReason = 'Go runtime newosproc: clone with CLONE_SETTLS and the new M\'s g0 stack taken from the Go heap (no 8 MiB mmap, no CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID)';
+      parentProc.isGo = true;
+    } else {
+      t.how = 'clone';
+      t.howReason = `${ev?.name ?? 'clone'} with CLONE_THREAD${stackRegion ? ` on a ${stackRegion.kind} mapping` : ''}`;
+    }
+  }
+
+  private guardOf(space: AddressSpace, res: Reservation): number {
+    let g = 0;
+    for (const r of space.overlapping(res.addr, res.addr + res.size)) if (r.res === res && r.kind === 'guard-page') g += r.end - r.start;
+    return g;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  onEvent(e: LogEvent): void {
+    this.lastLine = Math.max(this.lastLine, e.line);
+    if (e.time !== undefined) this.lastTime = e.time;
+    switch (e.type) {
+      case 'entry':
+        this.onEntry(e.pid, e.name, e.args, e);
+        return;
+      case 'syscall':
+        this.syscallCount++;
+        this.onSyscall(e);
+        return;
+      case 'exit': {
+        const t = this.threadOf(e.pid, e);
+        if (t.exitedLine !== undefined) return;
+        t.exitedLine = e.line;
+        t.exitedTime = e.time;
+        t.exitCode = e.code;
+        t.exitSignal = e.signal;
+        this.inflightClone.delete(e.pid);
+        const p = this.proc(t.tgid);
+        if (p.exitOpen) p.exitOpen = false; // the kill after exit_group's pause: the snapshot is final
+        if (e.pid === p.pid && e.supersededBy === undefined) {
+          p.exitLine ??= e.line;
+          p.exitCode ??= e.code;
+          p.exitSignal ??= e.signal;
+        }
+        if (p.tids.every((tid) => this.threads.get(tid)?.exitedLine !== undefined)) {
+          p.ended = true;
+          if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
+        }
+        this.record(e.pid, p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` });
+        return;
+      }
+      case 'signal':
+      case 'attach':
+      case 'detach':
+        this.threadOf(e.pid, e);
+        return;
+    }
+  }
+
+  private onEntry(tid: number, name: string, args: string, e: LogEvent): void {
+    const t = this.threadOf(tid, e);
+    if (THREAD_CALLS.has(name)) {
+      const flags = name === 'fork' ? 0 : name === 'vfork' ? CLONE.VM | CLONE.VFORK : name === 'clone3' ? cloneBits(fields(splitArgs(args)[0] ?? '').get('flags')) : cloneBits(fields(args).get('flags'));
+      this.inflightClone.set(tid, { flags, line: e.line, name });
+      return;
+    }
+    if (name === 'exit_group') {
+      const p = this.proc(t.tgid);
+      if (!p.atExit || p.exitOpen) {
+        p.atExit = this.snapshot(p, e.line, e.time);
+        p.exitOpen = true;
+        p.exitLine = e.line;
+        const m = /^\s*(-?\d+)/.exec(args);
+        if (m) p.exitCode = parseInt(m[1], 10);
+      }
+    }
+  }
+
+  private onSyscall(e: SyscallEvent): void {
+    const t = this.threadOf(e.pid, e);
+    const name = e.name;
+    if (THREAD_CALLS.has(name)) {
+      const inflight = this.inflightClone.get(e.pid);
+      this.inflightClone.delete(e.pid);
+      if (e.retval !== undefined && e.retval > 0 && e.status === 'complete') {
+        const flags = inflight?.flags ?? (name === 'fork' ? 0 : name === 'vfork' ? CLONE.VM | CLONE.VFORK : name === 'clone3' ? cloneBits(fields(splitArgs(e.args)[0] ?? '').get('flags')) : cloneBits(fields(e.args).get('flags')));
+        this.createChild(t, e.retval, flags, name, e, e.line, e.time);
+        const child = this.threads.get(e.retval)!;
+        const p = this.proc(t.tgid);
+        this.record(e.pid, p, {
+          line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: name, child: e.retval,
+          note: `${child.how === 'pthread_create' ? 'new thread' : child.how === 'go-runtime' ? 'new Go runtime thread' : child.how === 'fork' || child.how === 'vfork' ? 'new process' : 'new thread'} ${e.retval}: ${child.howReason}.`,
+          stack: e.stack,
+        });
+      }
+      return;
+    }
+    if (name === 'execve' || name === 'execveat') {
+      if (e.status === 'complete' && e.retval === 0) this.onExecve(t, e);
+      return;
+    }
+    if (name === 'exit_group' && e.status === 'complete') {
+      this.onEntry(e.pid, name, e.args, e);
+      return;
+    }
+    if (name === 'openat' || name === 'open' || name === 'creat' || name === 'openat2') {
+      if (e.retval !== undefined && e.retval >= 0) {
+        const a = splitArgs(e.args);
+        const p = str(name === 'open' || name === 'creat' ? a[0] : a[1]);
+        const pr = this.proc(t.tgid);
+        if (p) {
+          pr.fds.set(e.retval, p);
+          if (p === '/etc/ld.so.cache') pr.dynamic = true;
+        }
+      }
+      return;
+    }
+    if (name === 'close') {
+      const fd = num(splitArgs(e.args)[0]);
+      if (fd !== undefined) this.proc(t.tgid).fds.delete(fd);
+      return;
+    }
+    if (MEMORY_CALLS.has(name)) this.onMemory(t, e);
+  }
+
+  private onExecve(t: ThreadInfo, e: SyscallEvent): void {
+    const a = splitArgs(e.args);
+    const file = str(e.name === 'execveat' ? a[1] : a[0]);
+    let p = this.processes.get(t.tgid);
+    if (!p) p = this.newProcess(t.tgid, new AddressSpace());
+    if (p.execLine !== undefined || p.space.size > 0 || p.tids.length > 1) {
+      // a new program image: fresh address space; threads other than the caller are gone
+      p.space = new AddressSpace();
+      p.timeline = new Timeline(this.maxTimelinePoints);
+      p.libraries = new Map();
+      p.provisional = [];
+      p.brkStart = undefined;
+      p.atExit = undefined;
+      p.exitOpen = false;
+      p.isGo = false;
+      p.dynamic = false;
+    }
+    p.exe = file;
+    p.command = file ? path.basename(file) : p.command;
+    const argv = a[1 + (e.name === 'execveat' ? 1 : 0)];
+    if (argv?.startsWith('[')) p.argv = splitArgs(argv.slice(1, -1)).map((s) => str(s) ?? s);
+    p.execLine = e.line;
+    if (this.mainPid === p.pid || this.opts.exeIsGo) p.isGo = p.isGo || !!this.opts.exeIsGo;
+    this.record(t.tid, p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  private newRes(partial: Omit<Reservation, 'id'>): Reservation {
+    return { id: this.nextRes++, ...partial };
+  }
+
+  private onMemory(t: ThreadInfo, e: SyscallEvent): void {
+    if (e.status !== 'complete' || e.errno) return; // a failed call changes nothing
+    const p = this.proc(t.tgid);
+    const space = p.space;
+    const a = splitArgs(e.args);
+    const time = e.resumedTime ?? e.time;
+    const line = e.resumedLine ?? e.line;
+    switch (e.name) {
+      case 'mmap':
+      case 'mmap2': {
+        const addr = e.retval;
+        const len = num(a[1]);
+        if (addr === undefined || len === undefined || len <= 0) return;
+        const hint = num(a[0]) ?? 0;
+        const prot = protBits(a[2]);
+        const flags = mapBits(a[3]);
+        const fd = num(a[4]);
+        const off = num(a[5]) ?? 0;
+        const size = pageAlignUp(len);
+        const filePath = fd !== undefined && fd >= 0 && !(flags & MAP.ANONYMOUS) ? fdPath(a[4]) ?? p.fds.get(fd) : undefined;
+        const region = this.classifyMmap(p, t, { addr, size, hint, prot, flags, filePath, off, line, time, stack: e.stack });
+        space.insert(region);
+        this.afterChange(p, line, time);
+        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack });
+        return;
+      }
+      case 'munmap': {
+        const addr = num(a[0]);
+        const len = num(a[1]);
+        if (addr === undefined || len === undefined) return;
+        const removed = space.carve(addr, addr + pageAlignUp(len));
+        let note = removed.length === 0 ? 'unmaps nothing the log showed mapped' : '';
+        const res = removed[0]?.res;
+        if (res?.kind === 'malloc-arena') {
+          const bytes = removed.reduce((s, r) => s + (r.end - r.start), 0);
+          res.trimmed = (res.trimmed ?? 0) + bytes;
+          note = `trims ${formatBytes(bytes)} off the malloc arena reservation so that a ${formatBytes(GLIBC_ARENA_HEAP)}-aligned ${formatBytes(GLIBC_ARENA_HEAP)} heap remains.`;
+        } else if (res) {
+          note = `releases ${formatBytes(removed.reduce((s, r) => s + (r.end - r.start), 0))} of ${describeRes(res)}.`;
+        }
+        this.afterChange(p, line, time);
+        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'munmap', addr, size: pageAlignUp(len), kind: res?.kind, note, stack: e.stack });
+        return;
+      }
+      case 'mprotect':
+      case 'pkey_mprotect': {
+        const addr = num(a[0]);
+        const len = num(a[1]);
+        if (addr === undefined || len === undefined) return;
+        const prot = protBits(a[2]);
+        const touched = new Set<Reservation>();
+        space.protect(addr, addr + pageAlignUp(len), prot, (r) => {
+          touched.add(r.res);
+        });
+        let note = '';
+        for (const res of touched) {
+          if (res.kind === 'thread-stack') {
+            for (const r of space.overlapping(res.addr, res.addr + res.size)) {
+              if (r.res === res && (r.prot & 7) === 0) r.kind = 'guard-page';
+            }
+            note = `makes the stack usable (${formatBytes(pageAlignUp(len))} read-write) and leaves the low ${formatBytes(this.guardOf(space, res))} PROT_NONE as a guard page that faults on overflow.`;
+          } else if (res.kind === 'malloc-arena') {
+            note = `commits the first ${formatBytes(pageAlignUp(len))} of the malloc arena heap (read-write); the rest stays reserved.`;
+          } else if (res.kind === 'shared-library' || res.kind === 'executable') {
+            note = `${prot === PROT.READ ? 'makes relocated data read-only (RELRO) in' : 'changes protection in'} ${res.path ? path.basename(res.path) : 'a loaded image'}.`;
+          }
+        }
+        if (!note) note = touched.size === 0 ? 'changes protection on memory the log did not show mapped (the executable image or the stack, mapped by execve)' : `sets ${protName(prot)} on ${formatBytes(pageAlignUp(len))} of ${[...touched].map(describeRes).join(', ')}.`;
+        this.afterChange(p, line, time);
+        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: e.name, addr, size: pageAlignUp(len), prot, kind: [...touched][0]?.kind, note, stack: e.stack });
+        return;
+      }
+      case 'mremap': {
+        const old = num(a[0]);
+        const oldLen = num(a[1]);
+        const newLen = num(a[2]);
+        const addr = e.retval;
+        if (old === undefined || oldLen === undefined || newLen === undefined || addr === undefined) return;
+        const removed = space.carve(old, old + pageAlignUp(oldLen));
+        const first = removed[0];
+        if (first) space.insert({ start: addr, end: addr + pageAlignUp(newLen), prot: first.prot, kind: first.kind, res: first.res });
+        this.afterChange(p, line, time);
+        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'mremap', addr, size: pageAlignUp(newLen), kind: first?.kind, note: `${addr === old ? 'resizes' : 'moves'} ${first ? describeRes(first.res) : 'a mapping'} from ${formatBytes(pageAlignUp(oldLen))} to ${formatBytes(pageAlignUp(newLen))}.` });
+        return;
+      }
+      case 'brk': {
+        const req = num(a[0]) ?? 0;
+        const cur = e.retval;
+        if (cur === undefined) return;
+        if (p.brkStart === undefined) {
+          // the first brk(NULL) reports where the heap starts (just past the executable's .bss, randomized)
+          p.brkStart = cur;
+          if (req === 0) return;
+        }
+        const start = p.brkStart;
+        space.resizeAt(start, pageAlignUp(cur), () => ({
+          start, end: start, prot: PROT.READ | PROT.WRITE, kind: 'brk-heap',
+          res: this.newRes({ kind: 'brk-heap', reason: 'The brk heap ([heap]): the classic program break, grown by glibc malloc in the main arena.', addr: start, size: 0, prot: PROT.READ | PROT.WRITE, flags: 0, line, tid: t.tid, time, evidence: 'shape' }),
+        }));
+        this.afterChange(p, line, time);
+        if (req !== 0) this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'brk', addr: cur, size: pageAlignUp(cur) - start, kind: 'brk-heap', note: `moves the program break: the [heap] is now ${formatBytes(Math.max(0, pageAlignUp(cur) - start))}.` });
+        return;
+      }
+      case 'madvise': {
+        const addr = num(a[0]);
+        const len = num(a[1]);
+        if (addr === undefined || len === undefined) return;
+        const r = space.find(addr);
+        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'madvise', addr, size: len, kind: r?.kind, note: `${a[2] ?? ''} on ${r ? describeRes(r.res) : 'unmapped memory'}: changes how pages are backed, not the virtual size.` });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private classifyMmap(
+    p: ProcessState,
+    t: ThreadInfo,
+    m: { addr: number; size: number; hint: number; prot: number; flags: number; filePath?: string; off: number; line: number; time?: number; stack?: StackFrame[] },
+  ): Region {
+    const { addr, size, prot, flags } = m;
+    const base = { addr, size, prot, flags, line: m.line, tid: t.tid, time: m.time };
+    const origin = goOrigin(m.stack);
+    const fromGo = origin !== undefined || m.stack?.some((f) => f.func === 'x_cgo_mmap') === true;
+    if (fromGo && !p.isGo) this.becomeGo(p);
+    const mk = (kind: RegionKind, reason: string, evidence: Reservation['evidence'], extra: Partial<Reservation> = {}): Region => ({
+      start: addr, end: addr + size, prot, kind, res: this.newRes({ ...base, kind, reason, evidence, origin, ...extra }),
+    });
+
+    // an overlay (MAP_FIXED) inside a mapping we know: same owner (a library's segments and .bss, Go committing its reservations)
+    if (flags & MAP.FIXED) {
+      const parent = p.space.find(addr);
+      if (parent && parent.res.kind !== 'other' && parent.res.kind !== 'thread-stack') {
+        const parentRes = parent.res;
+        if (!m.filePath || parentRes.path === m.filePath) {
+          return { start: addr, end: addr + size, prot, kind: parentRes.kind, res: parentRes };
+        }
+      }
+    }
+
+    if (m.filePath !== undefined) {
+      const file = m.filePath;
+      const b = path.basename(file);
+      if (p.exe && (file === p.exe || path.basename(p.exe) === b)) return mk('executable', `The executable ${b} mapped from its file.`, 'path', { path: file });
+      if (/\.so(\.\d+)*$/.test(b) || /\/lib(64|32|x32)?\//.test(file)) {
+        p.dynamic = true;
+        p.libraries.set(file, (p.libraries.get(file) ?? 0) + size);
+        return mk('shared-library', `Shared library ${b}, mapped by the dynamic loader (ld.so) because the binary is dynamically linked${p.isGo ? ' (cgo)' : ''}.`, 'path', { path: file });
+      }
+      if (file === '/etc/ld.so.cache') return mk('file', 'The dynamic loader\'s cache of library paths, mapped read-only while libraries load, unmapped after.', 'path', { path: file });
+      return mk('file', `File ${b} mapped into memory (offset ${m.off}).`, 'path', { path: file });
+    }
+    if (!(flags & MAP.ANONYMOUS) && (flags & MAP.SHARED)) {
+      return mk('file', 'A shared mapping of a file or device the log does not name.', 'shape');
+    }
+
+    // glibc thread stacks: MAP_STACK, PROT_NONE at first, then mprotect leaves a guard page
+    if (flags & MAP.STACK) {
+      return mk('thread-stack', `A thread stack: glibc pthread_create reserves ${formatBytes(size)} (RLIMIT_STACK, 8 MiB by default, plus a guard page) with MAP_STACK before cloning.`, 'shape');
+    }
+    const none = (prot & 7) === 0;
+    // glibc malloc arenas: a PROT_NONE|MAP_NORESERVE reservation of 2 × 64 MiB, trimmed to an aligned 64 MiB heap
+    if (none && (flags & MAP.NORESERVE) && (size === 2 * GLIBC_ARENA_HEAP || size === GLIBC_ARENA_HEAP)) {
+      if (t.arenaRes === undefined) t.arenaRes = this.nextRes;
+      return mk(
+        'malloc-arena',
+        size === 2 * GLIBC_ARENA_HEAP
+          ? `A glibc malloc arena for thread ${t.tid}: 128 MiB reserved PROT_NONE|MAP_NORESERVE so a 64 MiB heap can be cut out at a 64 MiB-aligned address; the head and tail are unmapped next.`
+          : `A glibc malloc arena heap for thread ${t.tid}: 64 MiB reserved PROT_NONE|MAP_NORESERVE at an aligned address, committed a little at a time with mprotect.`,
+        'shape',
+      );
+    }
+    // the Go heap: arenas of 64 MiB at the runtime's hint addresses (0xc000000000, then just past the last)
+    if (!(flags & MAP.FIXED) && m.hint !== 0 && size % GO_ARENA === 0 && (m.hint % LOW40 === GO_HINT_LOW40 || p.space.find(m.hint - 1)?.res.kind === 'go-heap')) {
+      if (!p.isGo) this.becomeGo(p);
+      return mk('go-heap', `Go heap arena${size > GO_ARENA ? 's' : ''}: ${formatBytes(size)} of address space reserved at the runtime's hint address ${'0x' + m.hint.toString(16)}; pages are committed (MAP_FIXED, read-write) as the heap grows.`, origin ? 'stack' : 'shape', { origin: origin ?? 'runtime.(*mheap).sysAlloc' });
+    }
+    if (p.isGo || fromGo) return mk('go-runtime', goRuntimeReason(size, prot, origin), origin ? 'stack' : 'shape');
+    if (m.stack && m.stack.length > 0 && !fromGo) {
+      return mk('other', `Anonymous memory (${protName(prot)}) requested by ${m.stack.find((f) => f.func)?.func ?? path.basename(m.stack[0].object)}.`, 'stack');
+    }
+    const r = mk('other', `Anonymous memory (${protName(prot)}${flags & MAP.NORESERVE ? ', MAP_NORESERVE' : ''}), made before the program showed what runtime it has.`, 'shape');
+    p.provisional.push(r.res);
+    return r;
+  }
+
+  /** The process turned out to be a Go program: anonymous mappings made earlier by its runtime get their names. */
+  private becomeGo(p: ProcessState): void {
+    p.isGo = true;
+    for (const res of p.provisional) {
+      // ld.so's own small blocks (TLS, link maps) stay 'other'; the runtime's early reservations are big or PROT_NONE
+      if ((res.prot & 7) === 0 || res.size >= 64 * 1024) {
+        res.kind = 'go-runtime';
+        res.reason = goRuntimeReason(res.size, res.prot, undefined);
+        for (const r of p.space.overlapping(res.addr, res.addr + res.size)) if (r.res === res) r.kind = 'go-runtime';
+      }
+    }
+    p.provisional = [];
+  }
+
+  private afterChange(p: ProcessState, line: number, time?: number): void {
+    p.timeline.add(time ?? line, line, p.space.vsize, p.space.reserved);
+    if (p.exitOpen) {
+      // exit_group is paused (strace's inject delay): what still happens meanwhile is what the kernel reports
+      p.atExit = this.snapshot(p, p.atExit!.line, p.atExit!.time);
+    }
+  }
+
+  private snapshot(p: ProcessState, line: number, time?: number): Snapshot {
+    const bd = p.space.breakdown();
+    const breakdown: Snapshot['breakdown'] = {};
+    for (const [k, v] of bd) breakdown[k] = { count: v.count, bytes: v.bytes };
+    return {
+      line, time, vsize: p.space.vsize, reserved: p.space.reserved, peak: p.space.peak,
+      threadsAlive: p.tids.filter((tid) => this.threads.get(tid)?.exitedLine === undefined).length,
+      breakdown,
+    };
+  }
+
+  private record(_tid: number, _p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
+    this.eventCount++;
+    if (this.events.length >= this.maxEvents) return;
+    this.events.push({ ...ev, seq: this.seq++, vsizeAfter: _p.space.vsize });
+  }
+
+  /** Tells the model what execve mapped that the log cannot show (from the binary's ELF headers, or estimates). */
+  setUnseen(pid: number, parts: UnseenPart[]): void {
+    const p = this.processes.get(pid);
+    if (p) p.unseen = parts;
+  }
+
+  finish(): void {
+    for (const p of this.processes.values()) {
+      p.exitOpen = false;
+      if (!p.atExit) p.atExit = undefined;
+    }
+  }
+}
+
+function goOrigin(stack: StackFrame[] | undefined): string | undefined {
+  if (!stack) return undefined;
+  for (const f of stack) {
+    if (f.func && f.func.startsWith('runtime.') && !GO_WRAPPERS.test(f.func)) return f.func.replace(/\.abi0$/, '');
+  }
+  return undefined;
+}
+
+function goRuntimeReason(size: number, prot: number, origin: string | undefined): string {
+  const from = origin ? ` (from ${origin})` : '';
+  if ((prot & 7) === 0) {
+    if (size === 512 * MiB) return `Go runtime reservation${from}: 512 MiB of address space for the page allocator's summary level or scavenger index, touched a page at a time; it costs no memory until used.`;
+    return `Go runtime reservation${from}: ${formatBytes(size)} of address space (sysReserve) for runtime metadata such as the page allocator's summaries, committed piecemeal.`;
+  }
+  if (size === 32 * MiB) return `Go runtime${from}: the heap arena index (4M entries × 8 B), allocated once and marked MADV_NOHUGEPAGE.`;
+  return `Go runtime off-heap memory${from}: ${formatBytes(size)} from sysAlloc/persistentalloc for runtime metadata (not the Go heap).`;
+}
+
+function protName(prot: number): string {
+  if ((prot & 7) === 0) return 'PROT_NONE';
+  const parts: string[] = [];
+  if (prot & PROT.READ) parts.push('PROT_READ');
+  if (prot & PROT.WRITE) parts.push('PROT_WRITE');
+  if (prot & PROT.EXEC) parts.push('PROT_EXEC');
+  return parts.join('|');
+}
+
+export function describeRes(res: Reservation): string {
+  switch (res.kind) {
+    case 'thread-stack': return res.threadTid ? `the stack of thread ${res.threadTid}` : 'a thread stack';
+    case 'guard-page': return 'a guard page';
+    case 'malloc-arena': return `a malloc arena (thread ${res.tid})`;
+    case 'go-heap': return 'the Go heap';
+    case 'go-runtime': return 'Go runtime memory';
+    case 'shared-library': return res.path ? path.basename(res.path) : 'a shared library';
+    case 'executable': return 'the executable';
+    case 'file': return res.path ? `the file ${path.basename(res.path)}` : 'a file mapping';
+    case 'brk-heap': return 'the brk heap';
+    case 'stack-vdso': return 'the stack';
+    default: return `anonymous memory at 0x${res.addr.toString(16)}`;
+  }
+}
+
+export { PAGE };

@@ -1,0 +1,122 @@
+/**
+ * Splits a byte stream into lines without ever holding more than one partial line.
+ * Lines are decoded as latin1: strace escapes non-printable bytes itself, and latin1 maps every byte to one
+ * char, so offsets stay byte offsets and decoding never fails on a truncated multi-byte sequence.
+ */
+export class LineSplitter {
+  private partial: Buffer[] = [];
+  private partialLength = 0;
+  private partialString = '';
+
+  /** @param onLine receives each line without its '\n' (a trailing '\r' is dropped too). */
+  constructor(
+    private readonly onLine: (line: string) => void,
+    /** A line longer than this is cut (the rest is dropped up to the next newline) so memory stays bounded. */
+    private readonly maxLineLength = 16 * 1024 * 1024,
+  ) {}
+
+  private truncatedPartial = false;
+
+  write(chunk: Buffer | string): void {
+    if (typeof chunk === 'string') {
+      this.writeString(chunk);
+      return;
+    }
+    let start = 0;
+    const n = chunk.length;
+    if (this.partialString) {
+      // mixed input: flush the string part through the buffer path
+      this.pushPartial(Buffer.from(this.partialString, 'latin1'));
+      this.partialString = '';
+    }
+    while (start < n) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) {
+        this.pushPartial(chunk.subarray(start));
+        return;
+      }
+      if (this.partialLength > 0 || this.truncatedPartial) {
+        this.pushPartial(chunk.subarray(start, nl));
+        const whole = this.partial.length === 1 ? this.partial[0] : Buffer.concat(this.partial, this.partialLength);
+        this.partial = [];
+        this.partialLength = 0;
+        this.truncatedPartial = false;
+        this.emit(whole.toString('latin1'));
+      } else {
+        this.emit(chunk.toString('latin1', start, Math.min(nl, start + this.maxLineLength)));
+      }
+      start = nl + 1;
+    }
+  }
+
+  private writeString(chunk: string): void {
+    let start = 0;
+    if (this.partialLength > 0) {
+      // mixed input: turn the buffered bytes into the string partial
+      const whole = Buffer.concat(this.partial, this.partialLength);
+      this.partial = [];
+      this.partialLength = 0;
+      this.partialString = whole.toString('latin1');
+    }
+    for (;;) {
+      const nl = chunk.indexOf('\n', start);
+      if (nl < 0) {
+        const rest = chunk.slice(start);
+        if (this.partialString.length + rest.length > this.maxLineLength) {
+          this.partialString = (this.partialString + rest).slice(0, this.maxLineLength);
+          this.truncatedPartial = true;
+        } else {
+          this.partialString += rest;
+        }
+        return;
+      }
+      const piece = chunk.slice(start, nl);
+      if (this.partialString || this.truncatedPartial) {
+        const line = (this.partialString + piece).slice(0, this.maxLineLength);
+        this.partialString = '';
+        this.truncatedPartial = false;
+        this.emit(line);
+      } else {
+        this.emit(piece);
+      }
+      start = nl + 1;
+    }
+  }
+
+  private pushPartial(b: Buffer): void {
+    if (b.length === 0) return;
+    const room = this.maxLineLength - this.partialLength;
+    if (room <= 0) {
+      this.truncatedPartial = true;
+      return;
+    }
+    // copy: the caller may reuse its chunk buffer (fs streams do not, but sockets may)
+    const piece = Buffer.from(b.length > room ? b.subarray(0, room) : b);
+    if (b.length > room) this.truncatedPartial = true;
+    this.partial.push(piece);
+    this.partialLength += piece.length;
+  }
+
+  private emit(line: string): void {
+    const len = line.length;
+    this.onLine(len > 0 && line.charCodeAt(len - 1) === 13 ? line.slice(0, len - 1) : line);
+  }
+
+  /** Emits the last line if the stream did not end with a newline. Returns true if there was one. */
+  end(): boolean {
+    if (this.partialLength > 0) {
+      const whole = Buffer.concat(this.partial, this.partialLength);
+      this.partial = [];
+      this.partialLength = 0;
+      this.emit(whole.toString('latin1'));
+      return true;
+    }
+    if (this.partialString) {
+      const s = this.partialString;
+      this.partialString = '';
+      this.emit(s);
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,533 @@
+import { LineSplitter } from './lineSplitter';
+import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, TraceEvent, UnparsedLine } from './events';
+
+/** A call whose first half was printed with `<unfinished ...>` and whose `<... resumed>` half is awaited. */
+interface PendingCall {
+  name: string;
+  args: string;
+  line: number;
+  time?: number;
+}
+
+/** The entry of a call, emitted at once for the few calls whose *start* matters (exit_group: the kernel check). */
+export interface EntryEvent {
+  type: 'entry';
+  pid: number;
+  time?: number;
+  line: number;
+  name: string;
+  args: string;
+}
+
+export interface ParserOptions {
+  /** every event, in log order (a split call is emitted at its resumed half) */
+  onEvent: (e: TraceEvent | EntryEvent) => void;
+  /** for `-ff` files, which carry no pid column: the pid from the file name */
+  fixedPid?: number;
+  /** calls whose entry should be reported as soon as it is seen (default: exit_group, execve, the clone family) */
+  entryCalls?: ReadonlySet<string>;
+  /** how many unparsed lines to keep with their text (all are counted) */
+  keepUnparsed?: number;
+  /** longest line kept in an unparsed record */
+  maxKeptText?: number;
+}
+
+const DEFAULT_ENTRY_CALLS: ReadonlySet<string> = new Set(['exit_group', 'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork']);
+
+const C_SPACE = 32;
+const C_0 = 48;
+const C_9 = 57;
+const C_COLON = 58;
+const C_DOT = 46;
+const C_QUOTE = 34;
+const C_BACKSLASH = 92;
+const C_LPAREN = 40;
+const C_RPAREN = 41;
+const C_LBRACK = 91;
+const C_RBRACK = 93;
+const C_LBRACE = 123;
+const C_RBRACE = 125;
+const C_LT = 60;
+
+const UNFINISHED = ' <unfinished ...>';
+const US_PER_DAY = 86_400_000_000;
+
+function isDigit(c: number): boolean {
+  return c >= C_0 && c <= C_9;
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= C_0 && c <= C_9) || c === 95 || (c >= 65 && c <= 90) || c === 63;
+}
+
+/**
+ * Streaming parser for strace output. Feed it chunks (`write`), then `end()`. It keeps only the current
+ * partial line, the calls still awaiting their resumed half (one per thread at most), and the last call
+ * (so that `-k` stack lines can be attached to it): memory stays bounded however long the log.
+ */
+export class StraceParser {
+  private readonly splitter: LineSplitter;
+  private lineNo = 0;
+  private readonly pending = new Map<number, PendingCall>();
+  /** the last call or signal, kept until the next line so that -k stack frames can join it */
+  private held: SyscallEvent | SignalEvent | ExitEvent | undefined;
+  private readonly entryCalls: ReadonlySet<string>;
+  private readonly keepUnparsed: number;
+  private readonly maxKeptText: number;
+  /** -r timestamps are deltas; this accumulates them */
+  private relativeClock = 0;
+  /** -t/-tt timestamps wrap at midnight; this counts the wraps */
+  private dayOffset = 0;
+  private lastTimeOfDay = -1;
+  /** a syscall line cut by program output (strace and the program sharing a terminal) */
+  private fragment: { pid: number; time?: number; line: number; text: string } | undefined;
+
+  readonly unparsed: UnparsedLine[] = [];
+  unparsedCount = 0;
+  linesRead = 0;
+  /** resumed halves whose start was not in the log (capture began mid-call) */
+  orphanResumed = 0;
+  /** lines that strace itself wrote (`strace: ...`) other than attach/detach */
+  straceMessages: string[] = [];
+  readonly style: CaptureStyle = {
+    pidPrefix: 'none',
+    timestamps: 'none',
+    durations: false,
+    fdPaths: false,
+    stacks: false,
+    truncatedStrings: false,
+  };
+
+  constructor(private readonly opts: ParserOptions) {
+    this.splitter = new LineSplitter((l) => this.onLine(l));
+    this.entryCalls = opts.entryCalls ?? DEFAULT_ENTRY_CALLS;
+    this.keepUnparsed = opts.keepUnparsed ?? 1000;
+    this.maxKeptText = opts.maxKeptText ?? 500;
+    if (opts.fixedPid !== undefined) this.style.pidPrefix = 'fixed';
+  }
+
+  write(chunk: Buffer | string): void {
+    this.splitter.write(chunk);
+  }
+
+  /** Flushes the last line and every call still awaiting its resumed half (emitted as 'unfinished'). */
+  end(): void {
+    this.splitter.end();
+    this.flushHeld();
+    if (this.fragment) {
+      this.reject(this.fragment.line, this.fragment.text, 'call cut off (its line never ended)');
+      this.fragment = undefined;
+    }
+    const rest = [...this.pending.entries()].sort((a, b) => a[1].line - b[1].line);
+    this.pending.clear();
+    for (const [pid, p] of rest) {
+      this.opts.onEvent({
+        type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished',
+      });
+    }
+  }
+
+  /** Calls started but never resumed so far (exposed for diagnostics). */
+  pendingCalls(): Array<{ pid: number; name: string; line: number }> {
+    return [...this.pending.entries()].map(([pid, p]) => ({ pid, name: p.name, line: p.line }));
+  }
+
+  private emit(e: TraceEvent | EntryEvent): void {
+    this.opts.onEvent(e);
+  }
+
+  private flushHeld(): void {
+    if (this.held) {
+      const h = this.held;
+      this.held = undefined;
+      this.emit(h);
+    }
+  }
+
+  private reject(line: number, text: string, reason: string): void {
+    this.unparsedCount++;
+    if (this.unparsed.length < this.keepUnparsed) {
+      this.unparsed.push({ line, text: text.length > this.maxKeptText ? text.slice(0, this.maxKeptText) + '…' : text, reason });
+    }
+  }
+
+  private onLine(text: string): void {
+    const lineNo = ++this.lineNo;
+    this.linesRead++;
+    const n = text.length;
+    if (n === 0) return;
+
+    // -k stack frame: " > /path(func+0x8e) [0x2f12e]"
+    if (text.charCodeAt(0) === C_SPACE && text.startsWith(' > ')) {
+      this.onStackLine(text, lineNo);
+      return;
+    }
+
+    if (this.fragment) {
+      // a call whose line was broken by the traced program's own output (shared terminal): join and retry
+      if (!this.looksLikeLineStart(text)) {
+        const f = this.fragment;
+        if (f.text.length + n < 65536) {
+          f.text += '\n' + text;
+          if (this.tryCompleteFragment()) return;
+          return;
+        }
+      }
+      this.reject(this.fragment.line, this.fragment.text, 'call cut off (its line never ended)');
+      this.fragment = undefined;
+    }
+
+    this.flushHeld();
+
+    let i = 0;
+    let pid = this.opts.fixedPid ?? 0;
+    const c0 = text.charCodeAt(0);
+    if (c0 === C_LBRACK && text.startsWith('[pid')) {
+      i = 4;
+      while (i < n && text.charCodeAt(i) === C_SPACE) i++;
+      const s = i;
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      if (i === s || text.charCodeAt(i) !== C_RBRACK) {
+        this.reject(lineNo, text, 'malformed [pid N] prefix');
+        return;
+      }
+      pid = parseInt(text.slice(s, i), 10);
+      i++;
+      this.style.pidPrefix = 'bracketed';
+    } else if (this.opts.fixedPid === undefined && isDigit(c0)) {
+      let j = 0;
+      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      if (j < n && text.charCodeAt(j) === C_SPACE) {
+        pid = parseInt(text.slice(0, j), 10);
+        i = j;
+        this.style.pidPrefix = 'plain';
+      }
+    }
+    while (i < n && text.charCodeAt(i) === C_SPACE) i++;
+
+    // timestamp
+    let time: number | undefined;
+    if (i < n && isDigit(text.charCodeAt(i))) {
+      const s = i;
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      const c = text.charCodeAt(i);
+      if (c === C_COLON) {
+        // HH:MM:SS[.ffffff]
+        const m = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?/.exec(text.slice(s, s + 20));
+        if (!m) {
+          this.reject(lineNo, text, 'malformed time of day');
+          return;
+        }
+        let us = ((+m[1] * 60 + +m[2]) * 60 + +m[3]) * 1e6;
+        if (m[4]) us += Math.round(+('0.' + m[4]) * 1e6);
+        if (this.lastTimeOfDay >= 0 && us + this.dayOffset < this.lastTimeOfDay - 3_600_000_000) this.dayOffset += US_PER_DAY;
+        time = us + this.dayOffset;
+        this.lastTimeOfDay = time;
+        i = s + m[0].length;
+        if (this.style.timestamps === 'none') this.style.timestamps = m[4] ? 'time-us' : 'time';
+      } else if (c === C_DOT) {
+        i++;
+        while (i < n && isDigit(text.charCodeAt(i))) i++;
+        const v = parseFloat(text.slice(s, i));
+        if (v >= 1e8) {
+          time = Math.round(v * 1e6);
+          if (this.style.timestamps === 'none') this.style.timestamps = 'epoch';
+        } else {
+          // -r: time since the previous line
+          this.relativeClock += Math.round(v * 1e6);
+          time = this.relativeClock;
+          if (this.style.timestamps === 'none') this.style.timestamps = 'relative';
+        }
+      } else {
+        // digits not followed by ':' or '.': not a timestamp (e.g. a pid-less line of digits)
+        this.reject(lineNo, text, 'unrecognized line start');
+        return;
+      }
+      while (i < n && text.charCodeAt(i) === C_SPACE) i++;
+    }
+
+    if (i >= n) {
+      this.reject(lineNo, text, 'line has a prefix but no content');
+      return;
+    }
+
+    const c = text.charCodeAt(i);
+    if (c === 43 /* + */ && text.startsWith('+++ ', i)) {
+      this.onExitLine(text, i, pid, time, lineNo);
+      return;
+    }
+    if (c === 45 /* - */ && text.startsWith('--- ', i)) {
+      this.onSignalLine(text, i, pid, time, lineNo);
+      return;
+    }
+    if (c === C_LT && text.startsWith('<... ', i)) {
+      this.onResumedLine(text, i, pid, time, lineNo);
+      return;
+    }
+    if (c === 115 /* s */ && text.startsWith('strace: ', i)) {
+      this.onStraceMessage(text, i, time, lineNo);
+      return;
+    }
+    // syscall name
+    const s = i;
+    while (i < n && isNameChar(text.charCodeAt(i))) i++;
+    if (i === s || text.charCodeAt(i) !== C_LPAREN) {
+      this.reject(lineNo, text, 'not a system call, signal, exit or strace message');
+      return;
+    }
+    const name = text.slice(s, i);
+    const argsStart = i + 1;
+    if (text.endsWith(UNFINISHED)) {
+      const args = text.slice(argsStart, n - UNFINISHED.length);
+      if (this.pending.has(pid)) {
+        // the previous call of this thread never resumed (strace lost it): report and replace
+        const p = this.pending.get(pid)!;
+        this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
+      }
+      this.pending.set(pid, { name, args, line: lineNo, time });
+      if (this.entryCalls.has(name)) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
+      return;
+    }
+    const ev = this.parseCall(text, argsStart, name, pid, time, lineNo);
+    if (typeof ev === 'string') {
+      if (ev === 'unterminated') {
+        // maybe the program's output broke the line; wait for the rest
+        this.fragment = { pid, time, line: lineNo, text };
+        return;
+      }
+      this.reject(lineNo, text, ev);
+      return;
+    }
+    if (this.entryCalls.has(name)) this.emit({ type: 'entry', pid, time, line: lineNo, name, args: ev.args });
+    this.held = ev;
+  }
+
+  private looksLikeLineStart(text: string): boolean {
+    const c = text.charCodeAt(0);
+    if (this.opts.fixedPid !== undefined) return isDigit(c) || c === C_LT || c === 43 || c === 45 || /^[a-z_0-9]+\(/.test(text);
+    return isDigit(c) || text.startsWith('[pid') || text.startsWith('strace: ') || text.startsWith('+++ ') || text.startsWith('--- ') || text.startsWith('<... ');
+  }
+
+  private tryCompleteFragment(): boolean {
+    const f = this.fragment!;
+    // the program's output sits between the last argument and ") = ": find the last top-level ") = "
+    const m = /\) += (.*)$/.exec(f.text.slice(f.text.lastIndexOf('\n') + 1));
+    if (!m) return false;
+    const open = f.text.indexOf('(');
+    const name = /([a-z_0-9]+)\($/.exec(f.text.slice(0, open + 1))?.[1];
+    if (!name) return false;
+    // keep the arguments up to the point where output started (strace printed the call before the output)
+    const firstBreak = f.text.indexOf('\n');
+    const head = f.text.slice(open + 1, firstBreak);
+    const tail = f.text.slice(f.text.lastIndexOf('\n') + 1);
+    const rebuilt = head + tail.slice(tail.indexOf(m[0]));
+    const ev = this.parseCall('(' + rebuilt, 1, name, f.pid, f.time, f.line);
+    this.fragment = undefined;
+    if (typeof ev === 'string') {
+      this.reject(f.line, f.text, ev);
+      return true;
+    }
+    this.held = ev;
+    return true;
+  }
+
+  /**
+   * Parses `ARGS) = RET [ERRNO] [(note)] [<dur>]` starting at `from` (just after the opening parenthesis).
+   * Returns an event or the reason it could not.
+   */
+  private parseCall(text: string, from: number, name: string, pid: number, time: number | undefined, lineNo: number): SyscallEvent | string {
+    const n = text.length;
+    let depth = 1;
+    let i = from;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === C_QUOTE) {
+        i++;
+        while (i < n) {
+          const d = text.charCodeAt(i);
+          if (d === C_BACKSLASH) i += 2;
+          else if (d === C_QUOTE) break;
+          else i++;
+        }
+        if (i >= n) return 'unterminated';
+        if (text.startsWith('...', i + 1)) this.style.truncatedStrings = true;
+      } else if (c === C_LPAREN || c === C_LBRACK || c === C_LBRACE) {
+        depth++;
+      } else if (c === C_RPAREN || c === C_RBRACK || c === C_RBRACE) {
+        depth--;
+        if (depth === 0) {
+          if (c !== C_RPAREN) return 'unbalanced brackets in the arguments';
+          break;
+        }
+      }
+    }
+    if (i >= n) return 'unterminated';
+    const args = text.slice(from, i);
+    // "   = RET"
+    let j = i + 1;
+    while (j < n && text.charCodeAt(j) === C_SPACE) j++;
+    if (text.charCodeAt(j) !== 61 /* = */) return 'no return value after the arguments';
+    j++;
+    while (j < n && text.charCodeAt(j) === C_SPACE) j++;
+    let end = n;
+    let duration: number | undefined;
+    // trailing -T duration: <0.000123>
+    if (text.charCodeAt(n - 1) === 62 /* > */) {
+      const lt = text.lastIndexOf(' <', n - 1);
+      if (lt > j) {
+        const d = text.slice(lt + 2, n - 1);
+        if (/^\d+\.\d+$/.test(d)) {
+          duration = parseFloat(d);
+          end = lt;
+          this.style.durations = true;
+        }
+      }
+    }
+    // return token: up to the first space, but a -y decoration "3</path with spaces>" runs to its '>'
+    let k = j;
+    while (k < end && text.charCodeAt(k) !== C_SPACE && text.charCodeAt(k) !== C_LT) k++;
+    if (k < end && text.charCodeAt(k) === C_LT) {
+      const close = text.lastIndexOf('>', end - 1);
+      k = close >= k ? close + 1 : end;
+      this.style.fdPaths = true;
+    }
+    const ret = text.slice(j, k);
+    if (ret.length === 0) return 'empty return value';
+    let retval: number | undefined;
+    const rc = ret.charCodeAt(0);
+    if (rc === C_0 && ret.charCodeAt(1) === 120 /* x */) retval = parseInt(ret.slice(2), 16);
+    else if (isDigit(rc) || rc === 45) retval = parseInt(ret, 10);
+    if (retval !== undefined && Number.isNaN(retval)) retval = undefined;
+    let errno: string | undefined;
+    let retNote: string | undefined;
+    let rest = text.slice(k, end).trim();
+    if (rest) {
+      const em = /^(E[A-Z0-9]+|ERESTART[A-Z_]*) ?/.exec(rest);
+      if (em) {
+        errno = em[1];
+        rest = rest.slice(em[0].length);
+      }
+      if (rest) retNote = rest;
+    }
+    return {
+      type: 'syscall', pid, time, line: lineNo, name, args, ret, retval, errno, retNote, duration, status: 'complete',
+    };
+  }
+
+  private onResumedLine(text: string, i: number, pid: number, time: number | undefined, lineNo: number): void {
+    const close = text.indexOf(' resumed>', i);
+    if (close < 0) {
+      this.reject(lineNo, text, 'malformed <... resumed> line');
+      return;
+    }
+    const name = text.slice(i + 5, close);
+    let rest = text.slice(close + 9);
+    // "<... nanosleep resumed> <unfinished ...>) = ?": resumed, then interrupted again by the exit
+    if (rest.startsWith(UNFINISHED)) rest = rest.slice(UNFINISHED.length);
+    const p = this.pending.get(pid);
+    let startLine = lineNo;
+    let startTime = time;
+    let startArgs = '';
+    if (p && p.name === name) {
+      this.pending.delete(pid);
+      startLine = p.line;
+      startTime = p.time;
+      startArgs = p.args;
+    } else {
+      this.orphanResumed++;
+    }
+    if (rest.endsWith(UNFINISHED)) {
+      // resumed and cut again: keep waiting (rare; strace does this around signals)
+      this.pending.set(pid, { name, args: startArgs + rest.slice(0, rest.length - UNFINISHED.length), line: startLine, time: startTime });
+      return;
+    }
+    const joined = startArgs + rest;
+    const ev = this.parseCall(joined, 0, name, pid, startTime, startLine);
+    if (typeof ev === 'string') {
+      this.reject(lineNo, text, ev === 'unterminated' ? 'resumed call has no closing parenthesis' : ev);
+      return;
+    }
+    if (startLine !== lineNo) {
+      ev.resumedLine = lineNo;
+      ev.resumedTime = time;
+    }
+    this.held = ev;
+  }
+
+  private onExitLine(text: string, i: number, pid: number, time: number | undefined, lineNo: number): void {
+    const body = text.slice(i + 4, text.endsWith(' +++') ? text.length - 4 : text.length);
+    let m = /^exited with (-?\d+)$/.exec(body);
+    if (m) {
+      this.dropPending(pid);
+      this.held = { type: 'exit', pid, time, line: lineNo, code: parseInt(m[1], 10) };
+      return;
+    }
+    m = /^killed by (SIG[A-Z0-9+]+|\d+)( \(core dumped\))?$/.exec(body);
+    if (m) {
+      this.dropPending(pid);
+      this.held = { type: 'exit', pid, time, line: lineNo, signal: m[1], coreDumped: !!m[2] };
+      return;
+    }
+    m = /^superseded by execve in pid (\d+)$/.exec(body);
+    if (m) {
+      this.dropPending(pid);
+      this.held = { type: 'exit', pid, time, line: lineNo, supersededBy: parseInt(m[1], 10) };
+      return;
+    }
+    this.reject(lineNo, text, 'unknown +++ line');
+  }
+
+  /** A thread that exits with a call in flight never resumes it (its `= ?` may or may not be printed). */
+  private dropPending(pid: number): void {
+    const p = this.pending.get(pid);
+    if (!p) return;
+    this.pending.delete(pid);
+    this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
+  }
+
+  private onSignalLine(text: string, i: number, pid: number, time: number | undefined, lineNo: number): void {
+    const body = text.slice(i + 4, text.endsWith(' ---') ? text.length - 4 : text.length);
+    const sp = body.indexOf(' ');
+    const signal = sp < 0 ? body : body.slice(0, sp);
+    if (!/^(SIG[A-Z0-9+]+|\d+|stopped)$/.test(signal)) {
+      this.reject(lineNo, text, 'unknown --- line');
+      return;
+    }
+    this.held = { type: 'signal', pid, time, line: lineNo, signal, info: sp < 0 ? '' : body.slice(sp + 1) };
+  }
+
+  private onStraceMessage(text: string, i: number, time: number | undefined, lineNo: number): void {
+    const body = text.slice(i + 8);
+    const m = /^Process (\d+) (attached|detached)/.exec(body);
+    if (m) {
+      this.emit({ type: m[2] === 'attached' ? 'attach' : 'detach', pid: parseInt(m[1], 10), time, line: lineNo });
+      return;
+    }
+    if (this.straceMessages.length < 100) this.straceMessages.push(body);
+  }
+
+  private onStackLine(text: string, lineNo: number): void {
+    const frame = parseStackFrame(text);
+    if (!frame) {
+      this.reject(lineNo, text, 'malformed -k stack frame');
+      return;
+    }
+    this.style.stacks = true;
+    if (!this.held) {
+      // stacks follow a complete or resumed call, a signal, or (for the last call) the exit line
+      this.reject(lineNo, text, 'stack frame without a preceding call or signal');
+      return;
+    }
+    (this.held.stack ??= []).push(frame);
+  }
+}
+
+/** ` > /usr/lib/libc.so.6(pthread_create+0x981) [0x8a4e1]` or ` > /bin/x() [0x1234]` or ` > unexpected_backtracing_error [0x…]` */
+export function parseStackFrame(text: string): StackFrame | undefined {
+  const m = /^ > (.*?)(?:\(([^()+]*)(?:\+(0x[0-9a-f]+))?\))? \[(0x[0-9a-f]+)\]$/.exec(text);
+  if (!m) return undefined;
+  const f: StackFrame = { object: m[1], address: m[4] };
+  if (m[2]) f.func = m[2];
+  if (m[3]) f.offset = m[3];
+  return f;
+}

@@ -1,0 +1,171 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { CaptureStyle, TraceEvent, UnparsedLine } from './events';
+import { StraceParser, type EntryEvent } from './parser';
+
+export type LogEvent = (TraceEvent | EntryEvent) & { file?: number };
+
+export interface LogSource {
+  /** the files read: one, or several for `-ff` (one per thread, `name.PID`) */
+  files: string[];
+  /** for -ff: the pid of each file */
+  pids?: number[];
+}
+
+export interface ParseSummary {
+  linesRead: number;
+  bytesRead: number;
+  unparsedCount: number;
+  unparsed: Array<UnparsedLine & { file?: number }>;
+  orphanResumed: number;
+  straceMessages: string[];
+  style: CaptureStyle;
+  /** true when -ff files had no timestamps, so they were concatenated by pid rather than merged by time */
+  mergedWithoutTime?: boolean;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Finds what to read for a path: the file itself, or for `-ff` captures the files `PREFIX.PID` (given the
+ * prefix, one of the files, or the folder that holds them).
+ */
+export async function resolveLogSource(p: string): Promise<LogSource> {
+  const st = await fs.stat(p).catch(() => undefined);
+  if (st?.isDirectory()) {
+    const names = (await fs.readdir(p)).filter((n) => /\.\d+$/.test(n));
+    if (names.length === 0) throw new Error(`${p} is a folder without strace -ff files (NAME.PID)`);
+    return ffSource(names.map((n) => path.join(p, n)));
+  }
+  if (st?.isFile()) {
+    const m = /^(.*)\.(\d+)$/.exec(p);
+    if (m) {
+      const dir = path.dirname(p);
+      const base = path.basename(m[1]);
+      const siblings = (await fs.readdir(dir)).filter((n) => n.startsWith(base + '.') && /^\d+$/.test(n.slice(base.length + 1)));
+      if (siblings.length > 1) return ffSource(siblings.map((n) => path.join(dir, n)));
+    }
+    return { files: [p] };
+  }
+  // a prefix given to -ff -o PREFIX
+  const dir = path.dirname(p);
+  const base = path.basename(p);
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(base + '.') && /^\d+$/.test(n.slice(base.length + 1)));
+  if (names.length === 0) throw new Error(`no strace log at ${p}`);
+  return ffSource(names.map((n) => path.join(dir, n)));
+}
+
+function ffSource(files: string[]): LogSource {
+  const withPid = files.map((f) => ({ f, pid: parseInt(/\.(\d+)$/.exec(f)![1], 10) })).sort((a, b) => a.pid - b.pid);
+  return { files: withPid.map((x) => x.f), pids: withPid.map((x) => x.pid) };
+}
+
+/** Reads a log (or -ff set) and sends each event to `onEvent`, in time order. Streams; memory stays bounded. */
+export async function readLog(source: LogSource, onEvent: (e: LogEvent) => void, opts: { signal?: AbortSignal } = {}): Promise<ParseSummary> {
+  if (!source.pids) return readSingle(source.files[0], onEvent, opts.signal);
+  return readMerged(source, onEvent, opts.signal);
+}
+
+async function readSingle(file: string, onEvent: (e: LogEvent) => void, signal?: AbortSignal): Promise<ParseSummary> {
+  const parser = new StraceParser({ onEvent });
+  let bytes = 0;
+  const stream = createReadStream(file, { highWaterMark: CHUNK });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (signal?.aborted) {
+      stream.destroy();
+      throw new Error('cancelled');
+    }
+    bytes += chunk.length;
+    parser.write(chunk);
+  }
+  parser.end();
+  return summarize([parser], bytes);
+}
+
+function summarize(parsers: StraceParser[], bytes: number): ParseSummary {
+  const style: CaptureStyle = { ...parsers[0].style };
+  for (const p of parsers.slice(1)) {
+    if (style.timestamps === 'none') style.timestamps = p.style.timestamps;
+    style.durations ||= p.style.durations;
+    style.fdPaths ||= p.style.fdPaths;
+    style.stacks ||= p.style.stacks;
+    style.truncatedStrings ||= p.style.truncatedStrings;
+  }
+  return {
+    linesRead: parsers.reduce((a, p) => a + p.linesRead, 0),
+    bytesRead: bytes,
+    unparsedCount: parsers.reduce((a, p) => a + p.unparsedCount, 0),
+    unparsed: parsers.flatMap((p, file) => p.unparsed.map((u) => (parsers.length > 1 ? { ...u, file } : u))).slice(0, 1000),
+    orphanResumed: parsers.reduce((a, p) => a + p.orphanResumed, 0),
+    straceMessages: parsers.flatMap((p) => p.straceMessages).slice(0, 100),
+    style,
+  };
+}
+
+/**
+ * -ff: one file per thread, no pid column. Each file is parsed on its own and the events are merged by
+ * timestamp (a k-way merge that reads each file a chunk at a time, so memory stays bounded).
+ */
+async function readMerged(source: LogSource, onEvent: (e: LogEvent) => void, signal?: AbortSignal): Promise<ParseSummary> {
+  const k = source.files.length;
+  const queues: LogEvent[][] = Array.from({ length: k }, () => []);
+  const heads = Array.from({ length: k }, () => 0);
+  const parsers = source.files.map((_, idx) => new StraceParser({
+    fixedPid: source.pids![idx],
+    onEvent: (e) => queues[idx].push({ ...e, file: idx }),
+  }));
+  const handles = await Promise.all(source.files.map((f) => fs.open(f, 'r')));
+  const done = Array.from({ length: k }, () => false);
+  // one buffer per file: the first fills run concurrently
+  const bufs = source.files.map(() => Buffer.allocUnsafe(256 * 1024));
+  let bytes = 0;
+  let untimed = false;
+  try {
+    const fill = async (idx: number): Promise<void> => {
+      // read until this file has at least one queued event or ends
+      while (queues[idx].length - heads[idx] === 0 && !done[idx]) {
+        const buf = bufs[idx];
+        const { bytesRead } = await handles[idx].read(buf, 0, buf.length, null);
+        if (bytesRead === 0) {
+          parsers[idx].end();
+          done[idx] = true;
+        } else {
+          bytes += bytesRead;
+          parsers[idx].write(buf.subarray(0, bytesRead));
+        }
+      }
+      if (heads[idx] > 4096) {
+        queues[idx] = queues[idx].slice(heads[idx]);
+        heads[idx] = 0;
+      }
+    };
+    await Promise.all(queues.map((_, i) => fill(i)));
+    for (;;) {
+      if (signal?.aborted) throw new Error('cancelled');
+      let best = -1;
+      let bestTime = Infinity;
+      for (let i = 0; i < k; i++) {
+        if (heads[i] >= queues[i].length) continue;
+        const t = queues[i][heads[i]].time;
+        if (t === undefined) {
+          untimed = true;
+          if (best < 0) best = i;
+          break;
+        }
+        if (t < bestTime) {
+          bestTime = t;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      const ev = queues[best][heads[best]++];
+      onEvent(ev);
+      if (heads[best] >= queues[best].length) await fill(best);
+    }
+  } finally {
+    await Promise.all(handles.map((h) => h.close()));
+  }
+  const s = summarize(parsers, bytes);
+  if (untimed) s.mergedWithoutTime = true;
+  return s;
+}
