@@ -1,0 +1,447 @@
+// Runs a program under `strace -f` in a pseudo-terminal, and reads the kernel's own view of its address
+// space at the moment it calls exit_group (held there by strace's inject delay), so a model built from
+// the log can be checked against what the kernel really mapped.
+import { spawn as spawnChild } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import { existsSync, promises as fsp } from 'node:fs';
+import type { IPty } from 'node-pty';
+import {
+  descendantsOf,
+  killQuietly,
+  readProcSample,
+  readProcSnapshot,
+  type ProcSample,
+  type ProcSnapshot,
+} from './proc';
+import { ToolError, type ToolLocation } from './tools';
+
+export type { ProcSample, ProcSnapshot } from './proc';
+
+export type TraceMode = 'fast' | 'full';
+
+export interface TraceIo {
+  /** strace's pid (the traced program is its child) */
+  pid: number;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+}
+
+export interface TraceOptions {
+  strace: ToolLocation;
+  binary: string;
+  args?: string[];
+  cwd: string;
+  /** merged onto a clean copy of process.env */
+  env?: NodeJS.ProcessEnv;
+  logFile: string;
+  mode: TraceMode;
+  /** strace -k: a call stack after each syscall */
+  stacks?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** default true; falls back to pipes, with a notice, if node-pty cannot load */
+  usePty?: boolean;
+  cols?: number;
+  rows?: number;
+  /** program output (pty data) as it arrives, for a live terminal */
+  onOutput?: (data: string) => void;
+  onProcSample?: (s: ProcSample) => void;
+  onStart?: (io: TraceIo) => void;
+  /** how long strace holds the program on entry to exit_group; default 500000 */
+  exitPauseUs?: number;
+}
+
+export interface TraceResult {
+  command: string[];
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** program output, capped at 1 MiB with a note if cut */
+  output: string;
+  /** the "go package net:" lines GODEBUG=netdns=2 printed */
+  dns?: string;
+  /** the kernel's view when the program entered exit_group */
+  atExit?: ProcSnapshot;
+  samples: ProcSample[];
+  ptyUsed: boolean;
+  notices: string[];
+  wallMs: number;
+  logFile: string;
+  logBytes: number;
+  /** strace's pid, to check afterwards that nothing is left */
+  tracerPid?: number;
+}
+
+const OUTPUT_CAP = 1024 * 1024;
+const DNS_LINES_CAP = 64;
+const SAMPLE_INTERVAL_MS = 100;
+/** Sampling halves its rate each time this many samples pile up, so a long run stays bounded in memory. */
+const SAMPLES_CAP = 3000;
+const LOG_POLL_MS = 15;
+/** strace exits by itself once its tracees are killed; only if it does not, is it killed too. */
+const STRACE_GRACE_MS = 2000;
+
+/**
+ * 'fast' traces only what the memory model needs, filtered in the kernel (--seccomp-bpf). gettid is in the
+ * set because strace moves a new thread onto the cheap seccomp path only after its first filtered syscall
+ * and Go threads call gettid early (measured ~9x -> ~1.2x overhead).
+ */
+export const FAST_TRACE_SET = '%memory,%process,gettid,openat,open,close';
+
+export function straceArgs(opts: Pick<TraceOptions, 'binary' | 'args' | 'logFile' | 'mode' | 'stacks' | 'exitPauseUs'>): string[] {
+  const args = ['-f', '-tt', '-T', '-y', '-o', opts.logFile];
+  if (opts.mode === 'fast') args.push('--seccomp-bpf', '-e', `trace=${FAST_TRACE_SET}`);
+  args.push('-e', `inject=exit_group:delay_enter=${opts.exitPauseUs ?? 500000}`);
+  if (opts.stacks) args.push('-k');
+  args.push('--', opts.binary, ...(opts.args ?? []));
+  return args;
+}
+
+/**
+ * A clean copy of process.env with the caller's additions, and GODEBUG=netdns=2 so Go says which resolver it
+ * picked: netdns=1 prints only "dynamic selection of DNS resolver"; 2 adds "confVal.netCgo = ..." and
+ * "hostLookupOrder(localhost) = files,dns" (or "= cgo"), the lines that answer the question.
+ */
+export function traceEnv(extra?: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...(extra ?? {}) })) if (v !== undefined) env[k] = v;
+  const godebug = env.GODEBUG ? env.GODEBUG.split(',').filter((s) => s && !s.startsWith('netdns=')) : [];
+  const userNetdns = env.GODEBUG?.split(',').find((s) => s.startsWith('netdns='));
+  // Keep a user's netdns=go/cgo choice, but make sure the decision is printed (netdns=go+2).
+  godebug.push(userNetdns ? (/\d/.test(userNetdns) ? userNetdns : `${userNetdns}+2`) : 'netdns=2');
+  env.GODEBUG = godebug.join(',');
+  return env;
+}
+
+/** strace's own messages when the kernel refuses ptrace (Yama, a container without CAP_SYS_PTRACE, already traced). */
+export function ptraceRefusal(output: string): string | undefined {
+  const m =
+    /^.*ptrace\(PTRACE_TRACEME, \.\.\.\): Operation not permitted.*$/m.exec(output) ??
+    /^.*PTRACE_SEIZE.*Operation not permitted.*$/m.exec(output) ??
+    /^.*PTRACE_TRACEME: Operation not permitted.*$/m.exec(output) ??
+    /^.*attach: ptrace.*$/m.exec(output);
+  return m ? m[0].replace(/\r$/, '') : undefined;
+}
+
+export const PTRACE_FIX =
+  'allow ptrace: set /proc/sys/kernel/yama/ptrace_scope to 0 or 1 (`sysctl kernel.yama.ptrace_scope=1`), ' +
+  'give the container CAP_SYS_PTRACE (`docker run --cap-add=SYS_PTRACE`, and a seccomp profile that allows ptrace), ' +
+  'or do not run the editor itself under strace or a debugger';
+
+/** strace -f -tt line heads: "PID  HH:MM:SS.micro " */
+const EXECVE_RE = /^(\d+)\s+[\d:.]+\s+execve\(/;
+const EXIT_GROUP_RE = /^(\d+)\s+[\d:.]+\s+exit_group\(/;
+const EXITED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ exited with (\d+) \+\+\+/;
+const KILLED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ killed by (SIG[A-Z0-9]+)/;
+
+interface Child {
+  pid: number;
+  ptyUsed: boolean;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  onData(cb: (data: string) => void): void;
+  onExit(cb: (code: number | null, signal: string | null) => void): void;
+}
+
+function signalName(n: number | undefined): string | null {
+  if (!n) return null;
+  const entry = Object.entries(osConstants.signals).find(([, v]) => v === n);
+  return entry ? entry[0] : `signal ${n}`;
+}
+
+function loadNodePty(): typeof import('node-pty') {
+  return require('node-pty') as typeof import('node-pty');
+}
+
+function startPty(file: string, args: string[], opts: { cwd: string; env: Record<string, string>; cols: number; rows: number }): Child {
+  const p: IPty = loadNodePty().spawn(file, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
+  return {
+    pid: p.pid,
+    ptyUsed: true,
+    write: (d) => p.write(d),
+    resize: (c, r) => p.resize(c, r),
+    onData: (cb) => void p.onData(cb),
+    onExit: (cb) => void p.onExit(({ exitCode, signal }) => cb(signal ? null : exitCode, signalName(signal))),
+  };
+}
+
+function startPipes(file: string, args: string[], opts: { cwd: string; env: Record<string, string> }): Child {
+  // detached: its own process group, like the pty's session, so the group can be killed the same way.
+  const c = spawnChild(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (c.pid === undefined) throw new ToolError(`cannot start ${file}`, 'check that strace is installed and executable');
+  c.stdin.on('error', () => {}); // writing after exit is not worth crashing for
+  const dataCbs: Array<(d: string) => void> = [];
+  c.stdout.setEncoding('utf8');
+  c.stderr.setEncoding('utf8');
+  c.stdout.on('data', (d: string) => dataCbs.forEach((cb) => cb(d)));
+  c.stderr.on('data', (d: string) => dataCbs.forEach((cb) => cb(d)));
+  return {
+    pid: c.pid,
+    ptyUsed: false,
+    write: (d) => void c.stdin.write(d),
+    resize: () => {},
+    onData: (cb) => void dataCbs.push(cb),
+    onExit: (cb) => void c.on('close', (code, sig) => cb(code, sig)),
+  };
+}
+
+/** strace prefixes its own messages with its argv[0]: "strace: " or "/usr/bin/strace: ". */
+const STRACE_MESSAGE_RE = /^(?:\S*\/)?strace: /;
+
+/** Accumulates output up to the cap and picks out lines of interest, whatever the chunking. */
+class OutputCollector {
+  private readonly chunks: string[] = [];
+  private bytes = 0;
+  private cut = false;
+  private partial = '';
+  readonly dnsLines: string[] = [];
+  /** strace's own "strace: ..." lines, kept even past the output cap to explain failures */
+  readonly straceLines: string[] = [];
+
+  add(data: string): void {
+    if (!this.cut) {
+      const b = Buffer.from(data, 'utf8');
+      if (this.bytes + b.length <= OUTPUT_CAP) {
+        this.chunks.push(data);
+        this.bytes += b.length;
+      } else {
+        this.chunks.push(b.subarray(0, OUTPUT_CAP - this.bytes).toString('utf8'));
+        this.bytes = OUTPUT_CAP;
+        this.cut = true;
+      }
+    }
+    const lines = (this.partial + data).split('\n');
+    this.partial = lines.pop() ?? '';
+    // Bound the partial line: a program printing without newlines must not grow it forever.
+    if (this.partial.length > 64 * 1024) this.partial = this.partial.slice(-1024);
+    for (const l of lines) this.line(l);
+  }
+
+  finish(): void {
+    if (this.partial) this.line(this.partial);
+    this.partial = '';
+  }
+
+  private line(raw: string): void {
+    const l = raw.replace(/\r/g, '');
+    if (l.startsWith('go package net:') && this.dnsLines.length < DNS_LINES_CAP) this.dnsLines.push(l);
+    else if (STRACE_MESSAGE_RE.test(l) && this.straceLines.length < DNS_LINES_CAP) this.straceLines.push(l);
+  }
+
+  text(): string {
+    return this.chunks.join('') + (this.cut ? `\n[output cut at ${OUTPUT_CAP} bytes]\n` : '');
+  }
+}
+
+export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
+  const args = straceArgs(opts);
+  const command = [opts.strace.path, ...args];
+  const env = traceEnv(opts.env);
+  const notices: string[] = [];
+  if (opts.signal?.aborted) {
+    return emptyResult(command, opts.logFile, notices, true);
+  }
+
+  // Create (and truncate) the log ourselves so it is private and we can hold it open before strace writes.
+  await fsp.writeFile(opts.logFile, '', { mode: 0o600 });
+  const logFh = await fsp.open(opts.logFile, 'r');
+
+  let child: Child;
+  const started = Date.now();
+  const usePty = opts.usePty ?? true;
+  try {
+    if (usePty) {
+      try {
+        child = startPty(opts.strace.path, args, { cwd: opts.cwd, env, cols: opts.cols ?? 120, rows: opts.rows ?? 30 });
+      } catch (err) {
+        notices.push(`node-pty could not start a terminal (${(err as Error).message}); the program's output goes through pipes, so it sees no terminal`);
+        child = startPipes(opts.strace.path, args, { cwd: opts.cwd, env });
+      }
+    } else {
+      child = startPipes(opts.strace.path, args, { cwd: opts.cwd, env });
+    }
+  } catch (err) {
+    await logFh.close();
+    throw err;
+  }
+
+  const out = new OutputCollector();
+  const samples: ProcSample[] = [];
+  let sampleEvery = 1;
+  let sampleTick = 0;
+  let tgid: number | undefined;
+  let atExit: ProcSnapshot | undefined;
+  let snapshotTaken = false;
+  let snapshotDone: Promise<void> = Promise.resolve();
+  let programExit: { code: number | null; signal: string | null } | undefined;
+  let timedOut = false;
+  let cancelled = false;
+  let logOffset = 0;
+  let logPartial = '';
+  let logBytes = 0;
+  const elapsed = () => Date.now() - started;
+
+  const onLogLine = (line: string, complete: boolean) => {
+    if (tgid === undefined) {
+      const m = EXECVE_RE.exec(line);
+      if (m) tgid = Number(m[1]);
+    }
+    if (tgid === undefined) return;
+    if (!snapshotTaken) {
+      const m = EXIT_GROUP_RE.exec(line);
+      // Any thread of the program may call exit_group (Go's main goroutine need not run on the first thread).
+      if (m && (Number(m[1]) === tgid || existsSync(`/proc/${tgid}/task/${m[1]}`))) {
+        snapshotTaken = true;
+        const pid = tgid;
+        snapshotDone = readProcSnapshot(pid, elapsed()).then(
+          (s) => void (atExit = s),
+          (err: Error) => void notices.push(`could not read /proc/${pid} at exit_group: ${err.message}`),
+        );
+      }
+    }
+    if (!complete) return;
+    const exited = EXITED_RE.exec(line);
+    if (exited && Number(exited[1]) === tgid) programExit = { code: Number(exited[2]), signal: null };
+    const killed = KILLED_RE.exec(line);
+    if (killed && Number(killed[1]) === tgid) programExit = { code: null, signal: killed[2] };
+  };
+
+  // strace writes each syscall's entry as soon as it happens, even the unfinished "exit_group(0" (checked
+  // with strace 6.1 -o), so reading the growing file shows the exit while the inject delay holds the program.
+  let reading = false;
+  const readLog = async (): Promise<void> => {
+    if (reading) return;
+    reading = true;
+    try {
+      const buf = Buffer.alloc(256 * 1024);
+      for (;;) {
+        const { bytesRead } = await logFh.read(buf, 0, buf.length, logOffset);
+        if (bytesRead === 0) break;
+        logOffset += bytesRead;
+        const lines = (logPartial + buf.toString('utf8', 0, bytesRead)).split('\n');
+        logPartial = lines.pop() ?? '';
+        for (const l of lines) onLogLine(l, true);
+        if (logPartial.length > 1024 * 1024) logPartial = ''; // one absurd line cannot hold a syscall head we need
+      }
+      if (logPartial) onLogLine(logPartial, false);
+    } finally {
+      reading = false;
+    }
+  };
+
+  const logTimer = setInterval(() => void readLog().catch(() => {}), LOG_POLL_MS);
+  const sampleTimer = setInterval(() => {
+    if (tgid === undefined || snapshotTaken) return;
+    if (++sampleTick % sampleEvery !== 0) return;
+    const pid = tgid;
+    void readProcSample(pid, elapsed()).then((s) => {
+      if (!s) return;
+      samples.push(s);
+      if (samples.length >= SAMPLES_CAP) {
+        // keep every other sample and halve the rate: bounded memory, the whole run still covered
+        const kept = samples.filter((_, i) => i % 2 === 0);
+        samples.length = 0;
+        samples.push(...kept);
+        sampleEvery *= 2;
+      }
+      opts.onProcSample?.(s);
+    });
+  }, SAMPLE_INTERVAL_MS);
+
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.onExit((code, signal) => resolve({ code, signal })));
+  child.onData((d) => {
+    out.add(d);
+    opts.onOutput?.(d);
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= stopTree(child.pid, exited);
+    return stopping;
+  };
+  const timeout = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), void stop()), opts.timeoutMs) : undefined;
+  const onAbort = () => {
+    cancelled = true;
+    void stop();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  opts.onStart?.({ pid: child.pid, write: (d) => child.write(d), resize: (c, r) => child.resize(c, r) });
+
+  let straceExit: { code: number | null; signal: string | null };
+  try {
+    straceExit = await exited;
+    if (stopping) await stopping;
+  } finally {
+    clearInterval(logTimer);
+    clearInterval(sampleTimer);
+    if (timeout) clearTimeout(timeout);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  try {
+    while (reading) await new Promise((r) => setImmediate(r));
+    await readLog();
+    if (logPartial) onLogLine(logPartial, true);
+    logBytes = (await logFh.stat()).size;
+  } finally {
+    await logFh.close();
+  }
+  await snapshotDone;
+  out.finish();
+  const wallMs = elapsed();
+
+  if (tgid === undefined && !timedOut && !cancelled) {
+    const refusal = ptraceRefusal(out.straceLines.join('\n'));
+    if (refusal) throw new ToolError(`ptrace is refused, so strace cannot trace the program: ${refusal}`, PTRACE_FIX);
+    const why = out.straceLines.join('; ') || out.text().trim().slice(0, 500) || `strace exited with ${straceExit.code ?? straceExit.signal}`;
+    throw new ToolError(`strace did not start ${opts.binary}: ${why}`, 'check the program path and that strace works: `strace -f /bin/true`');
+  }
+  if (!programExit) {
+    // Killed before strace logged the exit (timeout or cancel): report what happened to strace itself.
+    programExit = straceExit;
+  }
+
+  return {
+    command,
+    exitCode: programExit.code,
+    signal: programExit.signal,
+    timedOut,
+    cancelled,
+    output: out.text(),
+    ...(out.dnsLines.length > 0 ? { dns: out.dnsLines.join('\n') } : {}),
+    ...(atExit ? { atExit } : {}),
+    samples,
+    ptyUsed: child.ptyUsed,
+    notices,
+    wallMs,
+    logFile: opts.logFile,
+    logBytes,
+    tracerPid: child.pid,
+  };
+}
+
+function emptyResult(command: string[], logFile: string, notices: string[], cancelled: boolean): TraceResult {
+  return { command, exitCode: null, signal: null, timedOut: false, cancelled, output: '', samples: [], ptyUsed: false, notices, wallMs: 0, logFile, logBytes: 0 };
+}
+
+/**
+ * Stops strace and everything it traces. The traced processes are killed first so that strace, still alive,
+ * reaps them and exits by itself; killing strace first would orphan them to PID 1, which in a container may
+ * never reap them. Only if strace lingers is it killed too, with its process group (the pty's session).
+ */
+async function stopTree(stracePid: number, exited: Promise<unknown>): Promise<void> {
+  let done = false;
+  void exited.then(() => (done = true));
+  const deadline = Date.now() + STRACE_GRACE_MS;
+  while (!done && Date.now() < deadline) {
+    for (const pid of descendantsOf(stracePid).reverse()) killQuietly(pid);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
+  }
+  if (!done) {
+    // Only while strace is unreaped is its pid surely still its group's id (no reuse by another process).
+    killQuietly(-stracePid);
+    killQuietly(stracePid);
+    await exited;
+  }
+}
