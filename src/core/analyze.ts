@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { readElf, loadedImageSize, type ElfInfo } from './elf';
-import { formatBytes, hex } from './format';
+import { formatBytes, formatMiB, hex } from './format';
 import { TraceModel, type ProcessState, type UnseenPart } from './model/model';
 import { readLog, resolveLogSource, type LogSource, type ParseSummary } from './strace/reader';
 import { protString } from './strace/args';
@@ -98,7 +98,7 @@ function buildVariantReport(
     warnings.push('the log has no pid column: if the program has threads, it was captured without -f and their calls are missing');
   }
   if (summary.style.timestamps === 'none') warnings.push('the log has no timestamps (-tt): the timeline is ordered by line');
-  if (summary.style.truncatedStrings) warnings.push('some strings were cut at strace\'s -s limit (paths may be incomplete)');
+  if (model.truncatedPaths > 0) warnings.push(`${model.truncatedPaths} file name(s) were cut at strace's -s limit: raise it (-s 4096) to name every mapping`);
   if (summary.mergedWithoutTime) warnings.push('-ff files without timestamps were concatenated by pid, not merged by time');
   if (summary.orphanResumed > 0) warnings.push(`${summary.orphanResumed} <... resumed> lines had no start in the log`);
 
@@ -233,6 +233,8 @@ export function napkinMath(p: ProcessReport): string[] {
       ? `${c.count} ${LABEL[k]} × ${formatBytes(each)} = ${formatBytes(c.bytes)}${est}`
       : `${LABEL[k]}: ${c.count > 1 ? `${c.count} totalling ` : ''}${formatBytes(c.bytes)}${est}`);
   }
-  lines.push(`total ${formatBytes(total)} virtual${p.kernel ? `; the kernel says ${formatBytes(p.kernel.vmSize)}` : ''}`);
+  lines.push(`total ${formatMiB(total)} virtual${p.kernel ? `; the kernel says ${formatMiB(p.kernel.vmSize)} (VmSize)` : ''}`);
+  const unknown = p.unseen.filter((u) => u.bytes === 0);
+  if (unknown.length) lines.push(`not counted: ${unknown.map((u) => u.why).join(' ')}`);
   return lines;
 }

@@ -128,6 +128,8 @@ export class TraceModel {
   readonly events: ModelEvent[] = [];
   eventCount = 0;
   syscallCount = 0;
+  /** file names cut at strace's -s limit: their mappings cannot be named */
+  truncatedPaths = 0;
   /** the first process of the log: the program that was traced */
   mainPid?: number;
   private nextRes = 1;
@@ -370,7 +372,9 @@ export class TraceModel {
     if (name === 'openat' || name === 'open' || name === 'creat' || name === 'openat2') {
       if (e.retval !== undefined && e.retval >= 0) {
         const a = splitArgs(e.args);
-        const p = str(name === 'open' || name === 'creat' ? a[0] : a[1]);
+        const raw = name === 'open' || name === 'creat' ? a[0] : a[1];
+        if (raw?.endsWith('"...')) this.truncatedPaths++;
+        const p = str(raw);
         const pr = this.proc(t.tgid);
         if (p) {
           pr.fds.set(e.retval, p);

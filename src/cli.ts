@@ -1,0 +1,192 @@
+/**
+ * go-memory-lens: the engine from a terminal.
+ *   go-memory-lens investigate [DIR] [--variants default,pure,netgo,netcgo] [--json FILE] [--markdown] …
+ *   go-memory-lens analyze LOG [--binary PATH] [--proc FILE] [--json FILE] [--markdown]
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { analyzeLog } from './core/analyze';
+import { BuildError, investigate, makeReport, TOOL_VERSION } from './core/investigate';
+import { renderBreakdown, renderMarkdown, renderTable } from './core/report/table';
+import { DEFAULT_VARIANTS, type Variant } from './core/run/build';
+import { ToolError } from './core/run/tools';
+import type { Report } from './protocol/report';
+
+const USAGE = `Go Memory Lens ${TOOL_VERSION}: where a Go program's virtual memory and threads come from.
+
+Usage:
+  go-memory-lens investigate [DIR] [options] [-- PROGRAM ARGS]
+      Build the Go package in DIR (default .) in several variants, run each under strace,
+      and compare their threads and virtual memory with what the kernel reports.
+      --variants LIST   comma-separated: default, pure (CGO_ENABLED=0), netgo, netcgo
+                        (default: all four)
+      --mode fast|full  fast: seccomp-filtered memory+thread calls (default); full: every call
+      --stacks          record a call stack for each call (strace -k)
+      --timeout SEC     kill a program that runs longer (default 60)
+      --no-pty          run without a pseudo-terminal
+      --keep            keep the temporary folder with binaries and logs
+  go-memory-lens analyze LOG [options]
+      Analyze a strace log captured elsewhere (strace -f [-tt] [-T] [-y] -o LOG ./prog; or an -ff set).
+      --binary PATH     the traced executable, to size what execve mapped
+      --proc FILE       the kernel's figures at exit ({ "status": "<text of /proc/PID/status>" })
+
+Common options:
+  --json FILE         write the report as JSON (schema: schema/report.schema.json; - for stdout)
+  --markdown          print the table as Markdown
+  --quiet             no progress lines
+  --debug             show stack traces on errors
+`;
+
+interface Args {
+  cmd?: string;
+  positional: string[];
+  programArgs: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['--variants', '--json', '--mode', '--timeout', '--binary', '--proc', '--html']);
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { positional: [], programArgs: [], flags: new Map() };
+  for (let i = 0; i < argv.length; i++) {
+    const s = argv[i];
+    if (s === '--') {
+      a.programArgs = argv.slice(i + 1);
+      break;
+    }
+    if (s.startsWith('--')) {
+      const eq = s.indexOf('=');
+      const name = eq > 0 ? s.slice(0, eq) : s;
+      if (VALUE_FLAGS.has(name)) {
+        const v = eq > 0 ? s.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`${name} needs a value`);
+        a.flags.set(name, v);
+      } else a.flags.set(name, true);
+    } else if (s === '-h') a.flags.set('--help', true);
+    else if (!a.cmd) a.cmd = s;
+    else a.positional.push(s);
+  }
+  return a;
+}
+
+class UsageError extends Error {}
+
+function pickVariants(list: string | true | undefined): Variant[] {
+  if (list === undefined || list === true) return DEFAULT_VARIANTS;
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  return names.map((n) => {
+    const v = DEFAULT_VARIANTS.find((d) => d.name === n);
+    if (!v) throw new UsageError(`unknown variant "${n}": choose from ${DEFAULT_VARIANTS.map((d) => d.name).join(', ')}`);
+    return v;
+  });
+}
+
+async function writeJson(report: Report, dest: string): Promise<void> {
+  const text = JSON.stringify(report, null, 2) + '\n';
+  if (dest === '-') process.stdout.write(text);
+  else await fsp.writeFile(dest, text);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const a = parseArgs(argv);
+  if (a.flags.has('--version')) {
+    console.log(TOOL_VERSION);
+    return 0;
+  }
+  if (!a.cmd || a.flags.has('--help') || a.cmd === 'help') {
+    process.stdout.write(USAGE);
+    return a.cmd || a.flags.has('--help') ? 0 : 2;
+  }
+  const quiet = a.flags.has('--quiet') || a.flags.get('--json') === '-';
+  const say = (s: string) => {
+    if (!quiet) process.stderr.write(s + '\n');
+  };
+  let report: Report;
+  if (a.cmd === 'investigate') {
+    const dir = a.positional[0] ?? '.';
+    const mode = (a.flags.get('--mode') ?? 'fast') as string;
+    if (mode !== 'fast' && mode !== 'full') throw new UsageError('--mode is fast or full');
+    const timeout = Number(a.flags.get('--timeout') ?? 60);
+    if (!(timeout > 0)) throw new UsageError('--timeout takes a number of seconds');
+    const ac = new AbortController();
+    const onSig = () => ac.abort();
+    process.once('SIGINT', onSig);
+    process.once('SIGTERM', onSig);
+    try {
+      const res = await investigate({
+        packageDir: dir,
+        variants: pickVariants(a.flags.get('--variants')),
+        args: a.programArgs,
+        mode,
+        stacks: a.flags.has('--stacks'),
+        timeoutMs: timeout * 1000,
+        usePty: !a.flags.has('--no-pty'),
+        keep: a.flags.has('--keep'),
+        signal: ac.signal,
+        onProgress: (p) => say(`[${p.step}] ${p.message}`),
+        log: (l) => (a.flags.has('--debug') ? say(`  ${l}`) : undefined),
+      });
+      report = res.report;
+      say(`go: ${res.go.path} (${res.go.why}); strace: ${res.strace.path} (${res.strace.why})`);
+      if (res.workDir) say(`binaries and logs kept in ${res.workDir}`);
+    } finally {
+      process.off('SIGINT', onSig);
+      process.off('SIGTERM', onSig);
+    }
+  } else if (a.cmd === 'analyze') {
+    const log = a.positional[0];
+    if (!log) throw new UsageError('analyze needs a LOG file');
+    await fsp.access(log).catch(() => {
+      throw new UsageError(`no such log: ${log}`);
+    });
+    let kernel;
+    const proc = a.flags.get('--proc');
+    if (typeof proc === 'string') kernel = JSON.parse(await fsp.readFile(proc, 'utf8'));
+    const binary = a.flags.get('--binary');
+    say(`[analyze] ${log}`);
+    const vr = await analyzeLog(log, { binary: typeof binary === 'string' ? binary : undefined, kernel });
+    report = makeReport('analysis', [vr]);
+  } else {
+    throw new UsageError(`unknown command "${a.cmd}"`);
+  }
+
+  const json = a.flags.get('--json');
+  if (typeof json === 'string') {
+    await writeJson(report, json);
+    if (json === '-') return 0;
+    say(`report written to ${path.resolve(json)}`);
+  }
+  if (a.flags.has('--markdown')) process.stdout.write(renderMarkdown(report) + '\n');
+  else {
+    process.stdout.write(renderTable(report) + '\n\n');
+    process.stdout.write(renderBreakdown(report) + '\n');
+  }
+  for (const v of report.variants) {
+    for (const w of v.log.warnings) say(`note (${v.name}): ${w}`);
+    if (v.log.unparsedLines > 0) say(`note (${v.name}): ${v.log.unparsedLines} line(s) could not be read; first: line ${v.unparsedLines[0]?.line}: ${v.unparsedLines[0]?.reason}`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const debug = process.argv.includes('--debug');
+    if (err instanceof ToolError) {
+      process.stderr.write(`go-memory-lens: ${err.message}: ${err.fix}\n`);
+    } else if (err instanceof BuildError) {
+      process.stderr.write(`go-memory-lens: ${err.message}\n`);
+      for (const f of err.failures) for (const d of f.diagnostics) process.stderr.write(`  ${d.file}:${d.line}${d.column ? `:${d.column}` : ''}: ${d.message}\n`);
+    } else if (err instanceof UsageError) {
+      process.stderr.write(`go-memory-lens: ${err.message}\n(see go-memory-lens --help)\n`);
+      process.exitCode = 2;
+      return;
+    } else {
+      process.stderr.write(`go-memory-lens: ${(err as Error)?.message ?? String(err)}\n`);
+    }
+    if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,168 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { analyzeLog } from './analyze';
+import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
+import { ToolError, findGo, findStrace, goVersion, type ToolLocation } from './run/tools';
+import { traceProgram, straceArgs, type TraceIo, type TraceMode, type TraceResult } from './run/trace';
+import { SCHEMA_VERSION, type Report, type RunReport, type VariantReport } from '../protocol/report';
+
+export const TOOL_VERSION = '0.1.0';
+
+export interface Progress {
+  step: 'locate' | 'build' | 'trace' | 'analyze' | 'done';
+  variant?: string;
+  index?: number;
+  total?: number;
+  message: string;
+}
+
+export interface InvestigateOptions {
+  packageDir: string;
+  variants?: Variant[];
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  mode?: TraceMode;
+  stacks?: boolean;
+  timeoutMs?: number;
+  goPath?: string;
+  goroot?: string;
+  stracePath?: string;
+  signal?: AbortSignal;
+  usePty?: boolean;
+  /** keep the temporary folder (binaries and logs) instead of removing it */
+  keep?: boolean;
+  onProgress?: (p: Progress) => void;
+  /** every command line run, with the tool paths and why they were chosen */
+  log?: (line: string) => void;
+  onOutput?: (variant: string, data: string) => void;
+  /** the running program's terminal: write input to it, resize it */
+  onTraceStart?: (variant: string, io: TraceIo) => void;
+}
+
+export class BuildError extends Error {
+  constructor(readonly failures: BuildFailure[]) {
+    super(`go build failed for ${failures.map((f) => f.variant.name).join(', ')}:\n${failures[0].stderr.trim()}`);
+    this.name = 'BuildError';
+  }
+}
+
+export interface InvestigateResult {
+  report: Report;
+  /** the temporary folder with binaries and logs, when kept */
+  workDir?: string;
+  go: ToolLocation;
+  strace: ToolLocation;
+}
+
+/** The whole pipeline: locate tools, build every variant, trace each, analyze each, one report. */
+export async function investigate(opts: InvestigateOptions): Promise<InvestigateResult> {
+  const progress = opts.onProgress ?? (() => {});
+  const log = opts.log ?? (() => {});
+  const variants = opts.variants ?? DEFAULT_VARIANTS;
+  if (variants.length === 0) throw new ToolError('no variants to build', 'name at least one variant (default, pure, netgo, netcgo)');
+  const packageDir = path.resolve(opts.packageDir);
+  progress({ step: 'locate', message: 'locating go and strace' });
+  const go = await findGo({ explicitPath: opts.goPath, goroot: opts.goroot });
+  log(`go: ${go.path} (${go.why})`);
+  const version = await goVersion(go);
+  log(`go version: ${version}`);
+  const strace = await findStrace({ explicitPath: opts.stracePath });
+  log(`strace: ${strace.path} (${strace.why})`);
+  if (process.platform !== 'linux') throw new ToolError(`tracing needs Linux (this is ${process.platform})`, 'run it on Linux, or analyze a log captured there with `go-memory-lens analyze LOG`');
+
+  const workDir = await makePrivateTempDir('go-memory-lens-');
+  let kept = false;
+  try {
+    // builds in parallel, as many at once as there are cores (the toolchain itself is parallel too)
+    const builds: Array<BuildResult | BuildFailure> = new Array(variants.length);
+    let next = 0;
+    const jobs = Math.max(1, Math.min(variants.length, os.cpus().length));
+    await Promise.all(Array.from({ length: jobs }, async () => {
+      while (next < variants.length) {
+        const i = next++;
+        const v = variants[i];
+        progress({ step: 'build', variant: v.name, index: i + 1, total: variants.length, message: `building ${v.name} (${i + 1} of ${variants.length})` });
+        builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}) }, signal: opts.signal, log });
+      }
+    }));
+    const failures = builds.filter((b): b is BuildFailure => !b.ok);
+    if (failures.length > 0) throw new BuildError(failures);
+
+    const reports: VariantReport[] = [];
+    for (let i = 0; i < builds.length; i++) {
+      const b = builds[i] as BuildResult;
+      const v = b.variant;
+      if (opts.signal?.aborted) throw new Error('cancelled');
+      const logFile = path.join(workDir, `${v.name}.strace`);
+      progress({ step: 'trace', variant: v.name, index: i + 1, total: builds.length, message: `tracing ${v.name} (${i + 1} of ${builds.length})` });
+      const mode = opts.mode ?? 'fast';
+      log(`trace: ${strace.path} ${straceArgs({ binary: b.binary, args: opts.args, logFile, mode, stacks: opts.stacks }).join(' ')}`);
+      const tr: TraceResult = await traceProgram({
+        strace, binary: b.binary, args: opts.args, cwd: opts.cwd ?? packageDir, env: opts.env, logFile, mode,
+        stacks: opts.stacks, timeoutMs: opts.timeoutMs, signal: opts.signal, usePty: opts.usePty,
+        onOutput: opts.onOutput ? (d) => opts.onOutput!(v.name, d) : undefined,
+        onStart: opts.onTraceStart ? (io) => opts.onTraceStart!(v.name, io) : undefined,
+      });
+      for (const n of tr.notices) log(`notice (${v.name}): ${n}`);
+      progress({ step: 'analyze', variant: v.name, index: i + 1, total: builds.length, message: `analyzing ${v.name}` });
+      const vr = await analyzeLog(logFile, { binary: b.binary, kernel: tr.atExit, name: v.name, signal: opts.signal });
+      vr.run = runReport(b, tr, mode);
+      vr.log.files = [path.basename(logFile)];
+      if (tr.timedOut) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
+      if (tr.cancelled) vr.partialReasons.push('the run was cancelled');
+      if (tr.signal) vr.partialReasons.push(`the program was killed by ${tr.signal}`);
+      vr.partial = vr.partialReasons.length > 0;
+      reports.push(vr);
+      if (tr.cancelled) throw new Error('cancelled');
+    }
+    progress({ step: 'done', message: 'done' });
+    if (opts.keep) kept = true;
+    return { report: makeReport('investigation', reports, packageDir), workDir: kept ? workDir : undefined, go, strace };
+  } finally {
+    if (!kept) await removeTempDir(workDir).catch(() => fsp.rm(workDir, { recursive: true, force: true }));
+  }
+}
+
+function runReport(b: BuildResult, tr: TraceResult, mode: TraceMode): RunReport {
+  return {
+    variant: b.variant.name,
+    env: b.variant.env,
+    tags: b.variant.tags,
+    ldflags: b.variant.ldflags,
+    goVersion: b.goVersion,
+    binary: path.basename(b.binary),
+    binarySize: b.binarySize,
+    linkage: b.linkage,
+    interpreter: b.interpreter,
+    needed: b.needed,
+    cgoPackages: b.cgoPackages,
+    buildSettings: b.buildSettings,
+    command: tr.command,
+    exitCode: tr.exitCode,
+    signal: tr.signal,
+    timedOut: tr.timedOut,
+    cancelled: tr.cancelled,
+    dns: tr.dns,
+    output: tr.output.length > 4096 ? tr.output.slice(0, 4096) + '…' : tr.output,
+    wallMs: tr.wallMs,
+    traceMode: mode,
+    notices: tr.notices,
+  };
+}
+
+export function makeReport(kind: Report['kind'], variants: VariantReport[], packageDir?: string): Report {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'go-memory-lens', version: TOOL_VERSION },
+    createdAt: new Date().toISOString(),
+    kind,
+    package: packageDir,
+    variants,
+    processes: variants.flatMap((v) => v.processes.slice(0, 1).map((p) => ({ ...p, variant: v.name }))),
+    unparsedLines: variants.reduce((s, v) => s + v.log.unparsedLines, 0),
+  };
+}
+
+export { ToolError };
