@@ -77,7 +77,7 @@ export class LineSplitter {
         this.truncatedPartial = false;
         this.emit(line);
       } else {
-        this.emit(piece);
+        this.emit(piece.length > this.maxLineLength ? piece.slice(0, this.maxLineLength) : piece);
       }
       start = nl + 1;
     }
@@ -104,6 +104,7 @@ export class LineSplitter {
 
   /** Emits the last line if the stream did not end with a newline. Returns true if there was one. */
   end(): boolean {
+    this.truncatedPartial = false;
     if (this.partialLength > 0) {
       const whole = Buffer.concat(this.partial, this.partialLength);
       this.partial = [];
