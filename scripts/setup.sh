@@ -2,7 +2,7 @@
 # Installs what Go Memory Lens needs on Debian 12 (bookworm) / Ubuntu, idempotently:
 #   - Go 1.23 (Debian's golang-1.23-go from bookworm-backports; the backports source is derived from the
 #     machine's own apt source, so no mirror host is written here), strace
-#   - with --test: Chromium (Debian's), libkrb5-dev for code-server's native build
+#   - with --test: what the test suite needs beyond that (procps for process-table checks)
 #   - npm packages (npm ci) and the bundles (npm run build)
 # Usage: bash scripts/setup.sh [--test] [--no-npm]
 set -euo pipefail
@@ -73,9 +73,6 @@ need_pkg strace || pkgs+=(strace)
 need_pkg gcc || pkgs+=(gcc)
 need_pkg libc6-dev || pkgs+=(libc6-dev)
 if [ "$WANT_TEST" = 1 ]; then
-  need_pkg chromium || pkgs+=(chromium)
-  need_pkg libkrb5-dev || pkgs+=(libkrb5-dev)
-  need_pkg pkg-config || pkgs+=(pkg-config)
   need_pkg procps || pkgs+=(procps)
 fi
 if [ "${#pkgs[@]}" -gt 0 ]; then

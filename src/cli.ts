@@ -15,9 +15,10 @@ import type { Report } from './protocol/report';
 const USAGE = `Go Memory Lens ${TOOL_VERSION}: where a Go program's virtual memory and threads come from.
 
 Usage:
-  go-memory-lens investigate [DIR] [options] [-- PROGRAM ARGS]
+  go-memory-lens investigate [DIR...] [options] [-- PROGRAM ARGS]
       Build the Go package in DIR (default .) in several variants, run each under strace,
       and compare their threads and virtual memory with what the kernel reports.
+      Several DIRs are compared side by side.
       --variants LIST   comma-separated: default, pure (CGO_ENABLED=0), netgo, netcgo
                         (default: all four)
       --mode fast|full  fast: seccomp-filtered memory+thread calls (default); full: every call
@@ -103,35 +104,45 @@ async function main(argv: string[]): Promise<number> {
   };
   let report: Report;
   if (a.cmd === 'investigate') {
-    const dir = a.positional[0] ?? '.';
+    const dirs = a.positional.length > 0 ? a.positional : ['.'];
     const mode = (a.flags.get('--mode') ?? 'fast') as string;
     if (mode !== 'fast' && mode !== 'full') throw new UsageError('--mode is fast or full');
     const timeout = Number(a.flags.get('--timeout') ?? 60);
     if (!(timeout > 0)) throw new UsageError('--timeout takes a number of seconds');
+    const variants = pickVariants(a.flags.get('--variants'));
     const ac = new AbortController();
     const onSig = () => ac.abort();
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
+    const reports: Report[] = [];
     try {
-      const res = await investigate({
-        packageDir: dir,
-        variants: pickVariants(a.flags.get('--variants')),
-        args: a.programArgs,
-        mode,
-        stacks: a.flags.has('--stacks'),
-        timeoutMs: timeout * 1000,
-        usePty: !a.flags.has('--no-pty'),
-        keep: a.flags.has('--keep'),
-        signal: ac.signal,
-        onProgress: (p) => say(`[${p.step}] ${p.message}`),
-        log: (l) => (a.flags.has('--debug') ? say(`  ${l}`) : undefined),
-      });
-      report = res.report;
-      say(`go: ${res.go.path} (${res.go.why}); strace: ${res.strace.path} (${res.strace.why})`);
-      if (res.workDir) say(`binaries and logs kept in ${res.workDir}`);
+      for (const dir of dirs) {
+        const res = await investigate({
+          packageDir: dir,
+          variants,
+          args: a.programArgs,
+          mode,
+          stacks: a.flags.has('--stacks'),
+          timeoutMs: timeout * 1000,
+          usePty: !a.flags.has('--no-pty'),
+          keep: a.flags.has('--keep'),
+          signal: ac.signal,
+          onProgress: (p) => say(`[${p.step}]${dirs.length > 1 ? ` ${dir}:` : ''} ${p.message}`),
+          log: (l) => (a.flags.has('--debug') ? say(`  ${l}`) : undefined),
+        });
+        reports.push(res.report);
+        if (reports.length === 1) say(`go: ${res.go.path} (${res.go.why}); strace: ${res.strace.path} (${res.strace.why})`);
+        if (res.workDir) say(`binaries and logs kept in ${res.workDir}`);
+      }
     } finally {
       process.off('SIGINT', onSig);
       process.off('SIGTERM', onSig);
+    }
+    if (reports.length === 1) report = reports[0];
+    else {
+      // several packages side by side: one column per package and variant
+      const merged = reports.flatMap((r) => r.variants.map((v) => ({ ...v, name: `${path.basename(r.package ?? '')}/${v.name}` })));
+      report = makeReport('investigation', merged, reports.map((r) => r.package).join(', '));
     }
   } else if (a.cmd === 'analyze') {
     const log = a.positional[0];
