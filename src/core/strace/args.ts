@@ -120,9 +120,12 @@ const CLONE_NAMES: Record<string, number> = Object.fromEntries(Object.entries(CL
 MAP_NAMES.MAP_ANON = MAP.ANONYMOUS;
 MAP_NAMES.MAP_FILE = 0;
 
-/** `PROT_READ|PROT_WRITE`, `PROT_NONE`, `0x3` (raw -X), `MAP_PRIVATE|0x40` → a bitmask; unknown names add nothing. */
+/** `PROT_READ|PROT_WRITE`, `PROT_NONE`, `0x3` (-X raw) or with its -X verbose comment, `MAP_PRIVATE|0x40` → a bitmask; unknown names add nothing. */
 function flagSet(s: string | undefined, names: Record<string, number>): number {
   if (!s) return 0;
+  // -X verbose prints `0x3 /* PROT_READ|PROT_WRITE */`: the raw value is exact, the comment only names it
+  const comment = s.indexOf('/*');
+  if (comment >= 0) s = s.slice(0, comment);
   let v = 0;
   for (const part of s.split('|')) {
     const p = part.trim();
