@@ -255,12 +255,15 @@ export class TraceModel {
       t.how = 'pthread_create';
       if (stackRegion && (stackRegion.res.kind === 'thread-stack')) {
         const res = stackRegion.res;
+        const previous = res.threadTid !== undefined && res.threadTid !== childTid ? res.threadTid : undefined;
         res.threadTid = childTid;
         res.reason = `Stack of thread ${childTid}: glibc pthread_create reserved ${formatBytes(res.size)} (the RLIMIT_STACK default of 8 MiB plus a guard page) with MAP_STACK.`;
         t.stackRes = res.id;
         t.stackBytes = res.size - this.guardOf(parentProc.space, res);
         t.guardBytes = this.guardOf(parentProc.space, res);
-        t.howReason = `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on a ${formatBytes(res.size)} MAP_STACK mapping made for it`;
+        t.howReason = previous !== undefined
+          ? `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on the ${formatBytes(res.size)} stack of exited thread ${previous}, reused from glibc's stack cache (no new mmap)`
+          : `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on a ${formatBytes(res.size)} MAP_STACK mapping made for it`;
       } else {
         t.howReason = `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID${stackSize ? ` and a ${formatBytes(stackSize)} stack` : ''}`;
       }
