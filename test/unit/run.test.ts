@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseBuildErrors, parseVersionM } from '../../src/core/run/build';
 import { parseStatPpid, sampleFromStatus, statusField } from '../../src/core/run/proc';
 import { findGo, findStrace, goVersion, ToolError } from '../../src/core/run/tools';
-import { ptraceRefusal, straceArgs, traceEnv } from '../../src/core/run/trace';
+import { OUTPUT_CAP, OutputCollector, ptraceRefusal, straceArgs, traceEnv } from '../../src/core/run/trace';
 
 describe('straceArgs', () => {
   const base = { binary: '/tmp/b/prog', logFile: '/tmp/b/log.strace' };
@@ -53,6 +53,33 @@ describe('ptraceRefusal', () => {
     assert.equal(ptraceRefusal(nested), '/usr/bin/strace: ptrace(PTRACE_TRACEME, ...): Operation not permitted');
     assert.match(ptraceRefusal('strace: attach: ptrace(PTRACE_SEIZE, 123): Operation not permitted') ?? '', /PTRACE_SEIZE/);
     assert.equal(ptraceRefusal('strace: Can\'t stat \'/nope\': No such file or directory'), undefined);
+  });
+});
+
+describe('OutputCollector', () => {
+  it('finds resolver and strace lines however the pty chunks them', () => {
+    const text = 'go package net: confVal.netCgo = false  netGo = false\r\nhello\r\ngo package net: hostLookupOrder(localhost) = files,dns\r\n/usr/bin/strace: Process 12 detached\r\nno newline at end';
+    for (let cut = 0; cut < text.length; cut += 7) {
+      const c = new OutputCollector();
+      c.add(text.slice(0, cut));
+      c.add(text.slice(cut, cut + 1));
+      c.add(text.slice(cut + 1));
+      c.finish();
+      assert.deepEqual(c.dnsLines, ['go package net: confVal.netCgo = false  netGo = false', 'go package net: hostLookupOrder(localhost) = files,dns']);
+      assert.deepEqual(c.straceLines, ['/usr/bin/strace: Process 12 detached']);
+      assert.equal(c.text(), text);
+    }
+  });
+  it('caps the kept output at 1 MiB and says so, but still scans past the cap', () => {
+    const c = new OutputCollector();
+    const line = `${'x'.repeat(1023)}\n`;
+    for (let i = 0; i < 1100; i++) c.add(line);
+    c.add('go package net: late\n');
+    c.finish();
+    assert.ok(c.text().startsWith(line.repeat(3)));
+    assert.ok(c.text().endsWith(`[output cut at ${OUTPUT_CAP} bytes]\n`));
+    assert.equal(c.text().length, OUTPUT_CAP + `\n[output cut at ${OUTPUT_CAP} bytes]\n`.length);
+    assert.deepEqual(c.dnsLines, ['go package net: late']);
   });
 });
 

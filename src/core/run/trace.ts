@@ -73,7 +73,7 @@ export interface TraceResult {
   tracerPid?: number;
 }
 
-const OUTPUT_CAP = 1024 * 1024;
+export const OUTPUT_CAP = 1024 * 1024;
 const DNS_LINES_CAP = 64;
 const SAMPLE_INTERVAL_MS = 100;
 /** Sampling halves its rate each time this many samples pile up, so a long run stays bounded in memory. */
@@ -190,7 +190,7 @@ function startPipes(file: string, args: string[], opts: { cwd: string; env: Reco
 const STRACE_MESSAGE_RE = /^(?:\S*\/)?strace: /;
 
 /** Accumulates output up to the cap and picks out lines of interest, whatever the chunking. */
-class OutputCollector {
+export class OutputCollector {
   private readonly chunks: string[] = [];
   private bytes = 0;
   private cut = false;
@@ -396,6 +396,9 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     if (refusal) throw new ToolError(`ptrace is refused, so strace cannot trace the program: ${refusal}`, PTRACE_FIX);
     const why = out.straceLines.join('; ') || out.text().trim().slice(0, 500) || `strace exited with ${straceExit.code ?? straceExit.signal}`;
     throw new ToolError(`strace did not start ${opts.binary}: ${why}`, 'check the program path and that strace works: `strace -f /bin/true`');
+  }
+  if (!atExit && !snapshotTaken && !timedOut && !cancelled) {
+    notices.push(`the program did not reach exit_group${programExit?.signal ? ` (killed by ${programExit.signal})` : ''}, so there is no kernel view at exit`);
   }
   if (!programExit) {
     // Killed before strace logged the exit (timeout or cancel): report what happened to strace itself.
