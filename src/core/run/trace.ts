@@ -4,6 +4,7 @@
 import { spawn as spawnChild } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { existsSync, promises as fsp } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { IPty } from 'node-pty';
 import {
   descendantsOf,
@@ -310,6 +311,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   // strace writes each syscall's entry as soon as it happens, even the unfinished "exit_group(0" (checked
   // with strace 6.1 -o), so reading the growing file shows the exit while the inject delay holds the program.
   let reading = false;
+  const logDecoder = new StringDecoder('utf8'); // a path's multibyte character may straddle two reads
   const readLog = async (): Promise<void> => {
     if (reading) return;
     reading = true;
@@ -319,7 +321,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
         const { bytesRead } = await logFh.read(buf, 0, buf.length, logOffset);
         if (bytesRead === 0) break;
         logOffset += bytesRead;
-        const lines = (logPartial + buf.toString('utf8', 0, bytesRead)).split('\n');
+        const lines = (logPartial + logDecoder.write(buf.subarray(0, bytesRead))).split('\n');
         logPartial = lines.pop() ?? '';
         for (const l of lines) onLogLine(l, true);
         if (logPartial.length > 1024 * 1024) logPartial = ''; // one absurd line cannot hold a syscall head we need
