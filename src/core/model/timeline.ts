@@ -12,12 +12,29 @@ export class Timeline {
   stride = 1;
   private pendingCount = 0;
 
+  private readonly capacity: number;
+
   constructor(capacity = 4096) {
-    const c = Math.max(16, capacity);
+    this.capacity = Math.max(16, capacity);
+    // start small and grow: a log with thousands of short-lived processes has a timeline for each
+    const c = 16;
     this.t = new Float64Array(c);
     this.line = new Float64Array(c);
     this.vsize = new Float64Array(c);
     this.reserved = new Float64Array(c);
+  }
+
+  private grow(): void {
+    const c = Math.min(this.capacity, this.t.length * 2);
+    const g = (a: Float64Array) => {
+      const b = new Float64Array(c);
+      b.set(a.subarray(0, this.n));
+      return b;
+    };
+    this.t = g(this.t);
+    this.line = g(this.line);
+    this.vsize = g(this.vsize);
+    this.reserved = g(this.reserved);
   }
 
   get length(): number {
@@ -38,7 +55,10 @@ export class Timeline {
       if (this.pendingCount >= this.stride) this.pendingCount = 0;
       return;
     }
-    if (this.n === this.t.length) this.thin();
+    if (this.n === this.t.length) {
+      if (this.t.length < this.capacity) this.grow();
+      else this.thin();
+    }
     const i = this.n++;
     this.t[i] = time;
     this.line[i] = line;
