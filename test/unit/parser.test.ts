@@ -207,6 +207,14 @@ describe('StraceParser: split calls', () => {
     const { events } = parse('5 futex(0xc000, FUTEX_WAIT_PRIVATE, 0, NULL <unfinished ...>\n5 +++ exited with 0 +++\n');
     assert.deepEqual(events.map((e) => [e.type, (e as SyscallEvent).status]), [['syscall', 'unfinished'], ['exit', undefined]]);
   });
+  it('strace -f to a terminal: a call begun without a pid prefix resumes as [pid N]', () => {
+    const { events, parser } = parse('clone3({flags=CLONE_VM|CLONE_THREAD, stack=0x7f00} <unfinished ...>\n[pid   101] close(3) = 0\n[pid   100] <... clone3 resumed> => {parent_tid=[101]}, 88) = 101\n', { entryCalls: new Set() });
+    assert.equal(parser.orphanResumed, 0);
+    assert.deepEqual(calls(events).map((e) => [e.pid, e.name, e.args, e.line, e.resumedLine]), [
+      [101, 'close', '3', 2, undefined],
+      [100, 'clone3', '{flags=CLONE_VM|CLONE_THREAD, stack=0x7f00} => {parent_tid=[101]}, 88', 1, 3],
+    ]);
+  });
   it('a resumed half without its start is counted as an orphan and still parsed', () => {
     const { events, parser } = parse('5 <... read resumed>"x", 1) = 1\n');
     assert.equal(parser.orphanResumed, 1);

@@ -162,6 +162,13 @@ export class TraceModel {
   private threadOf(tid: number, e: LogEvent): ThreadInfo {
     let t = this.threads.get(tid);
     if (t) return t;
+    const first = this.mainPid !== undefined ? this.processes.get(this.mainPid) : undefined;
+    if (first?.pid === 0 && e.type === 'syscall' && this.inflightClone.get(0)?.line === e.line) {
+      // strace to a terminal: the unprefixed first thread shows up as [pid N] with the resumed half of its clone
+      const mainThread = this.threads.get(0)!;
+      this.threads.set(tid, mainThread);
+      return mainThread;
+    }
     // a thread we have not seen created: a child speaking before its clone returned, or a late attach
     const inflight = [...this.inflightClone.entries()];
     if (inflight.length > 0) {
@@ -303,7 +310,7 @@ export class TraceModel {
         t.exitedTime = e.time;
         t.exitCode = e.code;
         t.exitSignal = e.signal;
-        this.inflightClone.delete(e.pid);
+        this.inflightClone.delete(t.tid);
         const p = this.proc(t.tgid);
         if (p.exitOpen) p.exitOpen = false; // the kill after exit_group's pause: the snapshot is final
         if (e.pid === p.pid && e.supersededBy === undefined) {
@@ -330,7 +337,7 @@ export class TraceModel {
     const t = this.threadOf(tid, e);
     if (THREAD_CALLS.has(name)) {
       const flags = name === 'fork' ? 0 : name === 'vfork' ? CLONE.VM | CLONE.VFORK : name === 'clone3' ? cloneBits(fields(splitArgs(args)[0] ?? '').get('flags')) : cloneBits(fields(args).get('flags'));
-      this.inflightClone.set(tid, { flags, line: e.line, name });
+      this.inflightClone.set(t.tid, { flags, line: e.line, name });
       return;
     }
     if (name === 'exit_group') {
@@ -349,8 +356,9 @@ export class TraceModel {
     const t = this.threadOf(e.pid, e);
     const name = e.name;
     if (THREAD_CALLS.has(name)) {
-      const inflight = this.inflightClone.get(e.pid);
-      this.inflightClone.delete(e.pid);
+      // t.tid, not e.pid: they differ for the first thread of a terminal log (pid 0 until prefixes start)
+      const inflight = this.inflightClone.get(t.tid);
+      this.inflightClone.delete(t.tid);
       if (e.retval !== undefined && e.retval > 0 && e.status === 'complete') {
         const flags = inflight?.flags ?? (name === 'fork' ? 0 : name === 'vfork' ? CLONE.VM | CLONE.VFORK : name === 'clone3' ? cloneBits(fields(splitArgs(e.args)[0] ?? '').get('flags')) : cloneBits(fields(e.args).get('flags')));
         this.createChild(t, e.retval, flags, name, e, e.line, e.time);
@@ -410,7 +418,16 @@ export class TraceModel {
       p.exitOpen = false;
       p.isGo = false;
       p.dynamic = false;
+      // the kernel kills every other thread of the old image (de_thread); strace may print no exit for them
+      for (const tid of p.tids) {
+        const other = this.threads.get(tid);
+        if (tid !== t.tid && other && other.exitedLine === undefined) {
+          other.exitedLine = e.resumedLine ?? e.line;
+          other.exitedTime = e.resumedTime ?? e.time;
+        }
+      }
     }
+    p.attachedLate = false; // the log shows the program start
     p.exe = file;
     p.command = file ? path.basename(file) : p.command;
     const argv = a[1 + (e.name === 'execveat' ? 1 : 0)];

@@ -424,12 +424,19 @@ export class StraceParser {
     let rest = text.slice(close + 9);
     // "<... nanosleep resumed> <unfinished ...>) = ?": resumed, then interrupted again by the exit
     if (rest.startsWith(UNFINISHED)) rest = rest.slice(UNFINISHED.length);
-    const p = this.pending.get(pid);
+    let pendingKey = pid;
+    let p = this.pending.get(pid);
+    if (!p && pid !== 0 && this.opts.fixedPid === undefined && this.pending.get(0)?.name === name) {
+      // strace -f to a terminal (or 2>file) prints no pid until a second task exists: a call begun by the
+      // first thread without a prefix comes back as "[pid N] <... resumed>"
+      p = this.pending.get(0);
+      pendingKey = 0;
+    }
     let startLine = lineNo;
     let startTime = time;
     let startArgs = '';
     if (p && p.name === name) {
-      this.pending.delete(pid);
+      this.pending.delete(pendingKey);
       startLine = p.line;
       startTime = p.time;
       startArgs = p.args;
