@@ -5,18 +5,10 @@
  * up to date at every change, so a timeline point costs nothing extra.
  */
 
-export type RegionKind =
-  | 'thread-stack'
-  | 'guard-page'
-  | 'malloc-arena'
-  | 'go-heap'
-  | 'go-runtime'
-  | 'shared-library'
-  | 'executable'
-  | 'file'
-  | 'brk-heap'
-  | 'stack-vdso'
-  | 'other';
+import type { CategoryKind } from '../../protocol/report';
+
+/** The categories of the report are the kinds of region: one list, in src/protocol. */
+export type RegionKind = CategoryKind;
 
 /** What one mmap (or brk area) was when it was made; every region carved out of it points back to it. */
 export interface Reservation {
