@@ -1,7 +1,8 @@
 // StraceParser, one test per piece of strace syntax (small logs written here), then every fixture log
 // parsed with awkward chunk boundaries against its whole-file parse.
 import { strict as assert } from 'node:assert';
-import { readFileSync, readdirSync } from 'node:fs';
+import { promises as fsp, readFileSync, readdirSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ExitEvent, SignalEvent, SyscallEvent, TraceEvent } from '../../src/core/strace/events';
@@ -389,11 +390,29 @@ describe('readLog', () => {
     assert.equal(s.style.pidPrefix, 'fixed');
     assert.deepEqual(new Set(evs.map((e) => e.pid)), new Set(source.pids));
     for (let i = 1; i < evs.length; i++) assert.ok(evs[i - 1].time! <= evs[i].time!, `event ${i} out of time order`);
+    assert.deepEqual([evs[0].pid, evs[0].type, (evs[0] as { name?: string }).name], [21068, 'entry', 'execve']);
     const lines = source.files.reduce((n, f) => n + readFileSync(f, 'latin1').split('\n').length - 1, 0);
     assert.equal(s.linesRead, lines);
     // the same file named directly, or by its prefix, resolves to the same set
     assert.deepEqual((await resolveLogSource(source.files[2])).files, source.files);
     assert.deepEqual((await resolveLogSource(path.join(LOGS, 'ff-net-default-go1.23', 'net-default-go1.23.ff'))).files, source.files);
+  });
+  it('-ff without timestamps: the files are concatenated in pid order, and the summary says so', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gml-ff-'));
+    try {
+      await fsp.writeFile(path.join(dir, 'log.101'), 'close(4) = 0\n+++ exited with 0 +++\n');
+      await fsp.writeFile(path.join(dir, 'log.100'), 'close(3) = 0\nclone(child_stack=0xc000060000, flags=CLONE_VM|CLONE_THREAD) = 101\nexit_group(0) = ?\n+++ exited with 0 +++\n');
+      const source = await resolveLogSource(path.join(dir, 'log'));
+      assert.deepEqual(source.pids, [100, 101]);
+      const evs: LogEvent[] = [];
+      const s = await readLog(source, (e) => evs.push(e));
+      assert.equal(s.mergedWithoutTime, true);
+      assert.deepEqual(evs.filter((e) => e.type !== 'entry').map((e) => [e.pid, e.type, e.line, e.file]), [
+        [100, 'syscall', 1, 0], [100, 'syscall', 2, 0], [100, 'syscall', 3, 0], [100, 'exit', 4, 0], [101, 'syscall', 1, 1], [101, 'exit', 2, 1],
+      ]);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
   it('a single file streams to the same events as one parse', async () => {
     const file = path.join(LOGS, 'native-default-go1.23.strace');
