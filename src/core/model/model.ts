@@ -405,6 +405,13 @@ export class TraceModel {
   private onExecve(t: ThreadInfo, e: SyscallEvent): void {
     const a = splitArgs(e.args);
     const file = str(e.name === 'execveat' ? a[1] : a[0]);
+    if (t.how === 'unknown' && t.tgid !== t.tid) {
+      // a tid first seen without a clone that now runs a program: a process of its own, not a stray thread
+      const owner = this.processes.get(t.tgid);
+      if (owner) owner.tids = owner.tids.filter((x) => x !== t.tid);
+      t.tgid = t.tid;
+      t.howReason = 'a process first seen at its execve (its fork was not in the log)';
+    }
     let p = this.processes.get(t.tgid);
     if (!p) p = this.newProcess(t.tgid, new AddressSpace());
     if (p.execLine !== undefined || p.space.size > 0 || p.tids.length > 1) {
