@@ -301,3 +301,24 @@ describe('Timeline', () => {
     assert.equal(t.points().at(-1)!.t >= 90, true);
   });
 });
+
+describe('processes whose fork is not in the log', () => {
+  it('a tid first seen at its execve is a process of its own, with its own address space', () => {
+    const m = build([
+      EXEC,
+      '100 mmap(NULL, 262144, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f1000000000',
+      '200 execve("/usr/bin/other", ["other"], 0x7ffc0 /* 3 vars */) = 0',
+      '200 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f2000000000',
+      '200 exit_group(0) = ?',
+      '200 +++ exited with 0 +++',
+      '100 exit_group(0) = ?',
+      '100 +++ exited with 0 +++',
+    ]);
+    assert.deepEqual([...m.processes.keys()].sort(), [100, 200]);
+    assert.equal(m.processes.get(200)!.command, 'other');
+    assert.equal(m.processes.get(200)!.space.vsize, 8192);
+    assert.equal(m.processes.get(100)!.space.vsize, 262144);
+    assert.deepEqual(m.processes.get(100)!.tids, [100]);
+    assert.equal(m.processes.get(100)!.atExit?.threadsAlive, 1);
+  });
+});
