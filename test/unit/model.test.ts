@@ -322,3 +322,25 @@ describe('processes whose fork is not in the log', () => {
     assert.equal(m.processes.get(100)!.atExit?.threadsAlive, 1);
   });
 });
+
+describe('execve from a thread that is not the leader', () => {
+  it('the program goes on under the leader\'s pid with a fresh address space and one thread', () => {
+    const m = build([
+      EXEC,
+      `100 clone(child_stack=0xc000060000, flags=${GO_FLAGS}, tls=0xc000080098) = 101`,
+      '100 mmap(0xc000000000, 67108864, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0xc000000000',
+      '101 execve("/usr/bin/next", ["next"], 0x7ffc0 /* 3 vars */ <unfinished ...>',
+      '100 +++ superseded by execve in pid 101 +++',
+      '100 <... execve resumed>) = 0',
+      '100 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f3000000000',
+      '100 exit_group(0) = ?',
+      '100 +++ exited with 0 +++',
+    ]);
+    assert.deepEqual([...m.processes.keys()], [100]);
+    const p = m.processes.get(100)!;
+    assert.equal(p.command, 'next');
+    assert.equal(p.space.vsize, 8192, 'the old program\'s Go heap is gone with its address space');
+    assert.equal(p.atExit?.threadsAlive, 1);
+    assert.notEqual(m.threads.get(101)!.exitedLine, undefined, 'tid 101 vanished into pid 100');
+  });
+});

@@ -304,6 +304,16 @@ export class TraceModel {
         this.onSyscall(e);
         return;
       case 'exit': {
+        if (e.supersededBy !== undefined && e.supersededBy !== e.pid) {
+          // "+++ superseded by execve in pid N +++": the leader lives on as thread N's new program;
+          // it is thread N's own id that disappears
+          const gone = this.threads.get(e.supersededBy);
+          if (gone && gone.exitedLine === undefined) {
+            gone.exitedLine = e.line;
+            gone.exitedTime = e.time;
+          }
+          return;
+        }
         const t = this.threadOf(e.pid, e);
         if (t.exitedLine !== undefined) return;
         t.exitedLine = e.line;

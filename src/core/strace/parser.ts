@@ -477,8 +477,15 @@ export class StraceParser {
     }
     m = /^superseded by execve in pid (\d+)$/.exec(body);
     if (m) {
+      // a non-leader thread N called execve: it takes over the leader's pid, so its execve resumes under `pid`
+      const by = parseInt(m[1], 10);
       this.dropPending(pid);
-      this.held = { type: 'exit', pid, time, line: lineNo, supersededBy: parseInt(m[1], 10) };
+      const exec = this.pending.get(by);
+      if (exec && by !== pid) {
+        this.pending.delete(by);
+        this.pending.set(pid, exec);
+      }
+      this.held = { type: 'exit', pid, time, line: lineNo, supersededBy: by };
       return;
     }
     this.reject(lineNo, text, 'unknown +++ line');
