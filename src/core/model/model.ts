@@ -346,7 +346,7 @@ export class TraceModel {
   private onEntry(tid: number, name: string, args: string, e: LogEvent): void {
     const t = this.threadOf(tid, e);
     if (THREAD_CALLS.has(name)) {
-      const flags = name === 'fork' ? 0 : name === 'vfork' ? CLONE.VM | CLONE.VFORK : name === 'clone3' ? cloneBits(fields(splitArgs(args)[0] ?? '').get('flags')) : cloneBits(fields(args).get('flags'));
+      const flags = cloneFlagsOf(name, args);
       this.inflightClone.set(t.tid, { flags, line: e.line, name });
       return;
     }
@@ -370,7 +370,7 @@ export class TraceModel {
       const inflight = this.inflightClone.get(t.tid);
       this.inflightClone.delete(t.tid);
       if (e.retval !== undefined && e.retval > 0 && e.status === 'complete') {
-        const flags = inflight?.flags ?? (name === 'fork' ? 0 : name === 'vfork' ? CLONE.VM | CLONE.VFORK : name === 'clone3' ? cloneBits(fields(splitArgs(e.args)[0] ?? '').get('flags')) : cloneBits(fields(e.args).get('flags')));
+        const flags = inflight?.flags ?? cloneFlagsOf(name, e.args);
         this.createChild(t, e.retval, flags, name, e, e.line, e.time);
         const child = this.threads.get(e.retval)!;
         const p = this.proc(t.tgid);
@@ -695,9 +695,16 @@ export class TraceModel {
   finish(): void {
     for (const p of this.processes.values()) {
       p.exitOpen = false;
-      if (!p.atExit) p.atExit = undefined;
     }
   }
+}
+
+/** The clone flags a call asked for: fork copies, vfork shares memory, clone/clone3 say so in their arguments. */
+function cloneFlagsOf(name: string, args: string): number {
+  if (name === 'fork') return 0;
+  if (name === 'vfork') return CLONE.VM | CLONE.VFORK;
+  if (name === 'clone3') return cloneBits(fields(splitArgs(args)[0] ?? '').get('flags'));
+  return cloneBits(fields(args).get('flags'));
 }
 
 function goOrigin(stack: StackFrame[] | undefined): string | undefined {
