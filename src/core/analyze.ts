@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { readElf, loadedImageSize, type ElfInfo } from './elf';
+import { statusField } from './run/proc';
 import { formatBytes, formatMiB, hex } from './format';
 import { TraceModel, type ProcessState, type UnseenPart } from './model/model';
 import { readLog, resolveLogSource, type LogSource, type ParseSummary } from './strace/reader';
@@ -71,17 +72,12 @@ function unseenParts(p: ProcessState, elf: ElfInfo | undefined, interp: ElfInfo 
 
 export function kernelFigures(k: KernelSnapshotLike | undefined): KernelFigures | undefined {
   if (!k?.status) return undefined;
-  const kb = (key: string) => {
-    const m = new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(k.status);
-    return m ? parseInt(m[1], 10) * 1024 : undefined;
-  };
-  const threadsM = /^Threads:\s*(\d+)/m.exec(k.status);
-  const vmSize = kb('VmSize');
-  const vmPeak = kb('VmPeak');
+  const vmSize = statusField(k.status, 'VmSize');
+  const vmPeak = statusField(k.status, 'VmPeak');
   if (vmSize === undefined || vmPeak === undefined) return undefined;
   return {
-    vmSize, vmPeak, vmRss: kb('VmRSS'),
-    threads: threadsM ? parseInt(threadsM[1], 10) : k.tasks ?? 0,
+    vmSize, vmPeak, vmRss: statusField(k.status, 'VmRSS'),
+    threads: statusField(k.status, 'Threads') ?? k.tasks ?? 0,
     mappings: k.maps ? k.maps.split('\n').filter((l) => l.trim() && !/\[vsyscall\]/.test(l)).length : undefined,
   };
 }
@@ -139,7 +135,8 @@ function buildVariantReport(
       pid: p.pid, parentPid: p.parentPid, command: p.command ?? `pid ${p.pid}`, exe: p.exe, isGo: p.isGo, dynamic: p.dynamic || !!o.elf?.interpreter,
       measuredAt: { line: snap?.line ?? model.lastLine, what },
       vsizeAtExit: vsize + unseenBytes,
-      vsizePeak: Math.max(p.space.peak, snap?.peak ?? 0) + unseenBytes,
+      // the peak as of exit_group when there is one (what VmPeak reads then), else the whole log's
+      vsizePeak: (snap && snap.peak > 0 ? snap.peak : p.space.peak) + unseenBytes,
       reservedAtExit: reserved,
       accessibleAtExit: vsize + unseenBytes - reserved,
       threadsCreated: threads.length - 1,
@@ -153,7 +150,6 @@ function buildVariantReport(
       exitSignal: p.exitSignal,
       partial: !p.ended && !snap,
     };
-    if (snap && snap.peak > 0) pr.vsizePeak = snap.peak + unseenBytes;
     if (isMain && o.kernel) pr.kernel = kernelFigures(o.kernel);
     pr.napkin = napkinMath(pr);
     processes.push(pr);
