@@ -332,7 +332,7 @@ export class TraceModel {
           p.ended = true;
           if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
         }
-        this.record(e.pid, p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` });
+        this.record(p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` });
         return;
       }
       case 'signal':
@@ -374,7 +374,7 @@ export class TraceModel {
         this.createChild(t, e.retval, flags, name, e, e.line, e.time);
         const child = this.threads.get(e.retval)!;
         const p = this.proc(t.tgid);
-        this.record(e.pid, p, {
+        this.record(p, {
           line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: name, child: e.retval,
           note: `${child.how === 'pthread_create' ? 'new thread' : child.how === 'go-runtime' ? 'new Go runtime thread' : child.how === 'fork' || child.how === 'vfork' ? 'new process' : 'new thread'} ${e.retval}: ${child.howReason}.`,
           stack: e.stack,
@@ -451,7 +451,7 @@ export class TraceModel {
     if (argv?.startsWith('[')) p.argv = splitArgs(argv.slice(1, -1)).map((s) => str(s) ?? s);
     p.execLine = e.line;
     if (this.mainPid === p.pid || this.opts.exeIsGo) p.isGo = p.isGo || !!this.opts.exeIsGo;
-    this.record(t.tid, p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
+    this.record(p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
   }
 
   // ---------------------------------------------------------------- memory
@@ -483,7 +483,7 @@ export class TraceModel {
         const region = this.classifyMmap(p, t, { addr, size, hint, prot, flags, filePath, off, line, time, stack: e.stack });
         space.insert(region);
         this.afterChange(p, line, time);
-        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack });
+        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack });
         return;
       }
       case 'munmap': {
@@ -501,7 +501,7 @@ export class TraceModel {
           note = `releases ${formatBytes(removed.reduce((s, r) => s + (r.end - r.start), 0))} of ${describeRes(res)}.`;
         }
         this.afterChange(p, line, time);
-        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'munmap', addr, size: pageAlignUp(len), kind: res?.kind, note, stack: e.stack });
+        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'munmap', addr, size: pageAlignUp(len), kind: res?.kind, note, stack: e.stack });
         return;
       }
       case 'mprotect':
@@ -529,7 +529,7 @@ export class TraceModel {
         }
         if (!note) note = touched.size === 0 ? 'changes protection on memory the log did not show mapped (the executable image or the stack, mapped by execve)' : `sets ${protName(prot)} on ${formatBytes(pageAlignUp(len))} of ${[...touched].map(describeRes).join(', ')}.`;
         this.afterChange(p, line, time);
-        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: e.name, addr, size: pageAlignUp(len), prot, kind: [...touched][0]?.kind, note, stack: e.stack });
+        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: e.name, addr, size: pageAlignUp(len), prot, kind: [...touched][0]?.kind, note, stack: e.stack });
         return;
       }
       case 'mremap': {
@@ -542,7 +542,7 @@ export class TraceModel {
         const first = removed[0];
         if (first) space.insert({ start: addr, end: addr + pageAlignUp(newLen), prot: first.prot, kind: first.kind, res: first.res });
         this.afterChange(p, line, time);
-        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'mremap', addr, size: pageAlignUp(newLen), kind: first?.kind, note: `${addr === old ? 'resizes' : 'moves'} ${first ? describeRes(first.res) : 'a mapping'} from ${formatBytes(pageAlignUp(oldLen))} to ${formatBytes(pageAlignUp(newLen))}.` });
+        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'mremap', addr, size: pageAlignUp(newLen), kind: first?.kind, note: `${addr === old ? 'resizes' : 'moves'} ${first ? describeRes(first.res) : 'a mapping'} from ${formatBytes(pageAlignUp(oldLen))} to ${formatBytes(pageAlignUp(newLen))}.` });
         return;
       }
       case 'brk': {
@@ -560,7 +560,7 @@ export class TraceModel {
           res: this.newRes({ kind: 'brk-heap', reason: 'The brk heap ([heap]): the classic program break, grown by glibc malloc in the main arena.', addr: start, size: 0, prot: PROT.READ | PROT.WRITE, flags: 0, line, tid: t.tid, time, evidence: 'shape' }),
         }));
         this.afterChange(p, line, time);
-        if (req !== 0) this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'brk', addr: cur, size: pageAlignUp(cur) - start, kind: 'brk-heap', note: `moves the program break: the [heap] is now ${formatBytes(Math.max(0, pageAlignUp(cur) - start))}.` });
+        if (req !== 0) this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'brk', addr: cur, size: pageAlignUp(cur) - start, kind: 'brk-heap', note: `moves the program break: the [heap] is now ${formatBytes(Math.max(0, pageAlignUp(cur) - start))}.` });
         return;
       }
       case 'madvise': {
@@ -568,7 +568,7 @@ export class TraceModel {
         const len = num(a[1]);
         if (addr === undefined || len === undefined) return;
         const r = space.find(addr);
-        this.record(t.tid, p, { line, time, tid: t.tid, pid: p.pid, op: 'madvise', addr, size: len, kind: r?.kind, note: `${a[2] ?? ''} on ${r ? describeRes(r.res) : 'unmapped memory'}: changes how pages are backed, not the virtual size.` });
+        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'madvise', addr, size: len, kind: r?.kind, note: `${a[2] ?? ''} on ${r ? describeRes(r.res) : 'unmapped memory'}: changes how pages are backed, not the virtual size.` });
         return;
       }
       default:
@@ -680,10 +680,10 @@ export class TraceModel {
     };
   }
 
-  private record(_tid: number, _p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
+  private record(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
     this.eventCount++;
     if (this.events.length >= this.maxEvents) return;
-    this.events.push({ ...ev, seq: this.seq++, vsizeAfter: _p.space.vsize });
+    this.events.push({ ...ev, seq: this.seq++, vsizeAfter: p.space.vsize });
   }
 
   /** Tells the model what execve mapped that the log cannot show (from the binary's ELF headers, or estimates). */
