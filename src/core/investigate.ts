@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import { analyzeLog } from './analyze';
 import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
 import { ToolError, findGo, findStrace, goVersion, type ToolLocation } from './run/tools';
-import { traceProgram, straceArgs, type TraceIo, type TraceMode, type TraceResult } from './run/trace';
+import { traceProgram, straceArgs, type PtyModule, type TraceIo, type TraceMode, type TraceResult } from './run/trace';
 import { SCHEMA_VERSION, type Report, type RunReport, type VariantReport } from '../protocol/report';
 
 export const TOOL_VERSION = '0.1.0';
@@ -22,15 +22,20 @@ export interface InvestigateOptions {
   variants?: Variant[];
   args?: string[];
   env?: Record<string, string>;
+  /** extra environment for go only (an editor's go.toolsEnvVars), on top of env */
+  buildEnv?: Record<string, string>;
   cwd?: string;
   mode?: TraceMode;
   stacks?: boolean;
   timeoutMs?: number;
+  /** a go already located by the caller (an editor asks its Go extension first); else goPath/goroot/findGo */
+  go?: ToolLocation;
   goPath?: string;
   goroot?: string;
   stracePath?: string;
   signal?: AbortSignal;
   usePty?: boolean;
+  ptyModule?: PtyModule;
   /** keep the temporary folder (binaries and logs) instead of removing it */
   keep?: boolean;
   onProgress?: (p: Progress) => void;
@@ -64,7 +69,7 @@ export async function investigate(opts: InvestigateOptions): Promise<Investigate
   if (variants.length === 0) throw new ToolError('no variants to build', 'name at least one variant (default, pure, netgo, netcgo)');
   const packageDir = path.resolve(opts.packageDir);
   progress({ step: 'locate', message: 'locating go and strace' });
-  const go = await findGo({ explicitPath: opts.goPath, goroot: opts.goroot });
+  const go = opts.go ?? await findGo({ explicitPath: opts.goPath, goroot: opts.goroot, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) } });
   log(`go: ${go.path} (${go.why})`);
   const version = await goVersion(go);
   log(`go version: ${version}`);
@@ -84,7 +89,7 @@ export async function investigate(opts: InvestigateOptions): Promise<Investigate
         const i = next++;
         const v = variants[i];
         progress({ step: 'build', variant: v.name, index: i + 1, total: variants.length, message: `building ${v.name} (${i + 1} of ${variants.length})` });
-        builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}) }, signal: opts.signal, log });
+        builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: opts.signal, log });
       }
     }));
     const failures = builds.filter((b): b is BuildFailure => !b.ok);
@@ -101,7 +106,7 @@ export async function investigate(opts: InvestigateOptions): Promise<Investigate
       log(`trace: ${strace.path} ${straceArgs({ binary: b.binary, args: opts.args, logFile, mode, stacks: opts.stacks }).join(' ')}`);
       const tr: TraceResult = await traceProgram({
         strace, binary: b.binary, args: opts.args, cwd: opts.cwd ?? packageDir, env: opts.env, logFile, mode,
-        stacks: opts.stacks, timeoutMs: opts.timeoutMs, signal: opts.signal, usePty: opts.usePty,
+        stacks: opts.stacks, timeoutMs: opts.timeoutMs, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
         onOutput: opts.onOutput ? (d) => opts.onOutput!(v.name, d) : undefined,
         onStart: opts.onTraceStart ? (io) => opts.onTraceStart!(v.name, io) : undefined,
       });

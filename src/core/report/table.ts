@@ -1,4 +1,4 @@
-import { categoryLabel } from '../analyze';
+import { categoryLabel } from './explain';
 import { formatBytes, formatMiB } from '../format';
 import type { CategoryKind, ProcessReport, Report, VariantReport } from '../../protocol/report';
 
@@ -12,7 +12,7 @@ export function dnsResolver(dns: string | undefined): string {
   return dns.split('\n')[0].replace(/^go package net: /, '');
 }
 
-interface Row {
+export interface Row {
   label: string;
   cells: string[];
   /** numeric values to mark the smallest, when comparable */
@@ -62,7 +62,8 @@ export function comparisonRows(report: Report): Row[] {
   return rows;
 }
 
-function markSmallest(r: Row): string[] {
+/** The cells, with " *" after the smallest value where the row is comparable and not all equal. */
+export function markSmallest(r: Row): string[] {
   if (!r.values || r.values.length < 2) return r.cells;
   const defined = r.values.filter((v): v is number => v !== undefined);
   if (defined.length < 2) return r.cells;

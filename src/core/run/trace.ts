@@ -20,6 +20,8 @@ export type { ProcSample, ProcSnapshot } from './proc';
 
 export type TraceMode = 'fast' | 'full';
 
+export type PtyModule = typeof import('node-pty');
+
 export interface TraceIo {
   /** strace's pid (the traced program is its child) */
   pid: number;
@@ -42,6 +44,8 @@ export interface TraceOptions {
   signal?: AbortSignal;
   /** default true; falls back to pipes, with a notice, if node-pty cannot load */
   usePty?: boolean;
+  /** the node-pty module to use (an editor passes its own build); default: require('node-pty') */
+  ptyModule?: PtyModule;
   cols?: number;
   rows?: number;
   /** program output (pty data) as it arrives, for a live terminal */
@@ -151,12 +155,12 @@ function signalName(n: number | undefined): string | null {
   return entry ? entry[0] : `signal ${n}`;
 }
 
-function loadNodePty(): typeof import('node-pty') {
-  return require('node-pty') as typeof import('node-pty');
+function loadNodePty(): PtyModule {
+  return require('node-pty') as PtyModule;
 }
 
-function startPty(file: string, args: string[], opts: { cwd: string; env: Record<string, string>; cols: number; rows: number }): Child {
-  const p: IPty = loadNodePty().spawn(file, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
+function startPty(pty: PtyModule | undefined, file: string, args: string[], opts: { cwd: string; env: Record<string, string>; cols: number; rows: number }): Child {
+  const p: IPty = (pty ?? loadNodePty()).spawn(file, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
   return {
     pid: p.pid,
     ptyUsed: true,
@@ -254,7 +258,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   try {
     if (usePty) {
       try {
-        child = startPty(opts.strace.path, args, { cwd: opts.cwd, env, cols: opts.cols ?? 120, rows: opts.rows ?? 30 });
+        child = startPty(opts.ptyModule, opts.strace.path, args, { cwd: opts.cwd, env, cols: opts.cols ?? 120, rows: opts.rows ?? 30 });
       } catch (err) {
         notices.push(`node-pty could not start a terminal (${(err as Error).message}); the program's output goes through pipes, so it sees no terminal`);
         child = startPipes(opts.strace.path, args, { cwd: opts.cwd, env });
