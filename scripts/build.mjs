@@ -1,23 +1,31 @@
-// Bundles the CLI (and, as they arrive, the extension, server and webview) with esbuild.
-// Type checking is separate (`npm run typecheck`), as in the VS Code samples.
+// Bundles the CLI, the extension and the report webview with esbuild. Type checking is separate
+// (`npm run typecheck`), as in the VS Code samples. `--production` minifies, `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
-const common = {
+const production = process.argv.includes('--production');
+const node = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  sourcemap: true,
+  sourcemap: !production,
+  minify: production,
   external: ['vscode', 'node-pty'],
   logLevel: 'warning',
 };
 const entries = [
-  { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  // the webview runs in a browser frame: no Node, no vscode module, one self-contained script
+  { bundle: true, platform: 'browser', target: 'chrome120', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
 ];
-if (existsSync('src/extension.ts')) entries.push({ entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' });
-const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));
+if (existsSync('test/integration')) {
+  // mocha suites that run inside the extension host (extensionTestsPath); mocha and vscode come from the host side
+  entries.push({ ...node, entryPoints: ['test/integration/*.ts'], outdir: 'out/integration', external: ['vscode', 'node-pty', 'mocha'] });
+}
+const contexts = await Promise.all(entries.map((e) => esbuild.context(e)));
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
