@@ -33,6 +33,8 @@ export interface InvestigateOptions {
   goPath?: string;
   goroot?: string;
   stracePath?: string;
+  /** a strace already located by the caller; else stracePath/findStrace */
+  strace?: ToolLocation;
   signal?: AbortSignal;
   usePty?: boolean;
   ptyModule?: PtyModule;
@@ -73,7 +75,7 @@ export async function investigate(opts: InvestigateOptions): Promise<Investigate
   log(`go: ${go.path} (${go.why})`);
   const version = await goVersion(go);
   log(`go version: ${version}`);
-  const strace = await findStrace({ explicitPath: opts.stracePath });
+  const strace = opts.strace ?? await findStrace({ explicitPath: opts.stracePath });
   log(`strace: ${strace.path} (${strace.why})`);
   if (process.platform !== 'linux') throw new ToolError(`tracing needs Linux (this is ${process.platform})`, 'run it on Linux, or analyze a log captured there with `go-memory-lens analyze LOG`');
 

@@ -110,7 +110,6 @@ export class Investigator extends Disposable {
     let strace: Awaited<ReturnType<typeof locateStrace>>;
     try {
       goChoice = await locateGo(settings, scope);
-      this.log.info(`go: ${goChoice.go.path} (${goChoice.go.why})`);
       if (Object.keys(goChoice.buildEnv).length) this.log.info(`go.toolsEnvVars: ${JSON.stringify(goChoice.buildEnv)}`);
       strace = await locateStrace(settings);
     } catch (err) {
@@ -151,7 +150,7 @@ export class Investigator extends Disposable {
             stacks: settings.stacks,
             timeoutMs: settings.timeoutSeconds * 1000,
             go: goChoice.go,
-            stracePath: strace.path,
+            strace,
             signal: abort.signal,
             usePty: pty.module !== undefined,
             ptyModule: pty.module,

@@ -1,0 +1,41 @@
+// The process table and temp folders, read the way ps would, to prove a run left nothing behind.
+import { readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+
+export interface Proc {
+  pid: number;
+  cmdline: string;
+}
+
+export function processes(): Proc[] {
+  const out: Proc[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (cmdline) out.push({ pid: Number(d), cmdline });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+/** Processes that run something out of one of our private build folders (strace or the program). */
+export function runProcesses(): Proc[] {
+  return processes().filter((p) => p.cmdline.includes('go-memory-lens-'));
+}
+
+export function leftoverTempDirs(): string[] {
+  return readdirSync(os.tmpdir()).filter((d) => d.startsWith('go-memory-lens-'));
+}
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
