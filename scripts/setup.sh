@@ -2,7 +2,8 @@
 # Installs what Go Memory Lens needs on Debian 12 (bookworm) / Ubuntu, idempotently:
 #   - Go 1.23 (Debian's golang-1.23-go from bookworm-backports; the backports source is derived from the
 #     machine's own apt source, so no mirror host is written here), strace
-#   - with --test: what the test suite needs beyond that (procps for process-table checks)
+#   - with --test: what the test suite needs beyond that (procps for process-table checks, and through
+#     scripts/setup-vscode.sh: Debian's chromium and code-server from the npm registry for the VS Code tests)
 #   - npm packages (npm ci) and the bundles (npm run build)
 # Usage: bash scripts/setup.sh [--test] [--no-npm]
 set -euo pipefail
@@ -90,5 +91,8 @@ if [ "$WANT_NPM" = 1 ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
   npm run -s build
+fi
+if [ "$WANT_TEST" = 1 ]; then
+  bash "$HERE/scripts/setup-vscode.sh"
 fi
 say "ready"

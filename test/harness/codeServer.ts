@@ -124,7 +124,7 @@ export async function stopGroup(pgid: number): Promise<void> {
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-export async function launchBrowser(dirs: ReturnType<typeof runDirs>, viewport = { width: 1600, height: 1000 }): Promise<{ ctx: BrowserContext; page: Page; close(): Promise<void> }> {
+export async function launchBrowser(dirs: ReturnType<typeof runDirs>, viewport = { width: 1680, height: 1000 }): Promise<{ ctx: BrowserContext; page: Page; close(): Promise<void> }> {
   const profile = path.join(dirs.root, 'chromium-profile');
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -18,7 +18,15 @@ export function makeWorkspace(dir: string): string {
     'lib/go.mod': GO_MOD('lib'),
     'lib/lib.go': 'package lib\n\n// Not a program: no lens here even with a func main.\nfunc main() {}\n',
     'net/main_test.go': 'package main\n\nimport "testing"\n\nfunc TestNothing(t *testing.T) {}\n\nfunc main() {}\n',
-    '.vscode/settings.json': JSON.stringify({ 'goMemoryLens.timeoutSeconds': 60, 'files.autoSave': 'off' }, null, 2),
+    '.vscode/settings.json': JSON.stringify({
+      'goMemoryLens.timeoutSeconds': 60,
+      'files.autoSave': 'off',
+      'workbench.startupEditor': 'none',
+      'workbench.colorTheme': 'Default Dark Modern',
+      'workbench.tips.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'git.openRepositoryInParentFolders': 'never',
+    }, null, 2),
   };
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });

@@ -1,0 +1,155 @@
+// `npm run test:e2e`: the packaged .vsix installed into code-server, a Go workspace opened in headless
+// Chromium, the code lens above func main clicked, and the report panel read as a user sees it: every
+// variant, a thread count, the panel surviving a window reload. Screenshots go to test-results/;
+// `-- --update-screenshot` also refreshes the README's media/screenshot.png.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import { REPO, checkInstalled, goCacheEnv, installVsix, lap, launchBrowser, runDirs, startServer } from './codeServer';
+import { makeWorkspace } from './workspace';
+
+const VARIANTS = ['default', 'pure', 'netgo', 'netcgo'];
+const RESULTS = path.join(REPO, 'test-results');
+
+class E2eFailure extends Error {}
+
+function check(ok: unknown, what: string): void {
+  if (!ok) throw new E2eFailure(what);
+}
+
+/** The report webview's inner frame (iframe.webview → #active-frame) once it shows text matching `want`. */
+async function panelText(page: Page, want: (t: string) => boolean, timeoutMs: number): Promise<{ frame: Frame; text: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    for (const f of page.frames()) {
+      if (f === page.mainFrame()) continue;
+      try {
+        // runs in the page: `document` there, not here (this file has no DOM types)
+        const t = await f.evaluate<string>('document.getElementById("root") ? document.body.innerText : ""');
+        if (t) last = t;
+        if (t && want(t)) return { frame: f, text: t };
+      } catch {
+        // frame navigating or gone
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new E2eFailure(`the report panel did not show the expected text within ${timeoutMs / 1000} s; last text seen:\n${last.slice(0, 2000)}`);
+}
+
+/** Runs a command from the palette (F1), as a user would. */
+async function runCommand(page: Page, title: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.locator('.monaco-workbench .part.editor').first().click({ position: { x: 5, y: 5 } }).catch(() => {});
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input').first();
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+    } catch {
+      continue;
+    }
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 5000 });
+    } catch {
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    await page.keyboard.press('Enter');
+    return;
+  }
+  throw new E2eFailure(`could not run "${title}" from the command palette`);
+}
+
+/** Opens a file the way a user does: expand its folder in the Explorer, click the file. */
+async function openFile(page: Page, rel: string): Promise<void> {
+  const parts = rel.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${parts[i]}"]`).first();
+    await row.waitFor({ timeout: 30_000 });
+    const last = i === parts.length - 1;
+    if (last || (await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+  }
+  await page.locator(`.tabs-container .tab[aria-label*="${parts[parts.length - 1]}"]`).first().waitFor({ timeout: 15_000 });
+}
+
+async function main(): Promise<number> {
+  const t0 = Date.now();
+  checkInstalled();
+  const update = process.argv.includes('--update-screenshot');
+  const runs = path.join(REPO, '.vscode-test', 'runs', 'e2e');
+  rmSync(runs, { recursive: true, force: true });
+  mkdirSync(RESULTS, { recursive: true });
+  const dirs = runDirs(runs);
+
+  const vsix = path.join(runs, 'go-memory-lens.vsix');
+  execFileSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  lap(t0, `packaged ${path.relative(REPO, vsix)} (${(statSync(vsix).size / 1024).toFixed(1)} KiB)`);
+  await installVsix(dirs, vsix);
+  lap(t0, 'installed into code-server');
+  const ws = makeWorkspace(path.join(runs, 'workspace'));
+  const server = await startServer(dirs, { env: await goCacheEnv() });
+  const browser = await launchBrowser(dirs);
+  const page = browser.page;
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' && /go-memory-lens|webview\.js/i.test(m.text())) errors.push(m.text()); });
+  try {
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar').waitFor({ timeout: 60_000 });
+    lap(t0, 'workbench up');
+    await openFile(page, 'net/main.go');
+
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Investigate memory: cgo vs pure Go' }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    check(await page.locator('.codelens-decoration a', { hasText: 'Trace this build' }).count() >= 1, 'the "Trace this build" lens is missing');
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-lens.png') });
+    lap(t0, 'code lenses shown; clicking "Investigate memory"');
+    await lens.click();
+
+    const { text } = await panelText(page, (t) => VARIANTS.every((v) => t.includes(v)) && /threads created/.test(t), 180_000);
+    lap(t0, 'report panel shows every variant');
+    for (const v of VARIANTS) check(text.includes(v), `variant ${v} missing from the panel`);
+    const threads = /threads created \/ alive\s+(\d+) \/ (\d+)[^\n]*/.exec(text);
+    check(threads, `no thread count in the panel:\n${text.slice(0, 1500)}`);
+    check(Number(threads![1]) >= 2, `implausible thread count: ${threads![0]}`);
+    check(/8 MiB thread stacks/.test(text) && /malloc arenas/.test(text), 'the stacks/arenas rows are missing');
+    check(/VmSize \(kernel\)/.test(text), 'the kernel check row is missing');
+    // the terminals of the traced runs, named after their variants
+    for (const v of VARIANTS) check(await page.getByText(`Go Memory Lens: ${v}`).count() > 0 || await page.locator(`[aria-label*="Go Memory Lens: ${v}"]`).count() > 0, `no terminal for ${v}`);
+    // room for the whole table, and no toasts over it
+    await runCommand(page, 'View: Close Primary Side Bar');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await page.waitForTimeout(500);
+    const shot = path.join(RESULTS, 'e2e-panel.png');
+    await page.screenshot({ path: shot });
+    lap(t0, `screenshot ${path.relative(REPO, shot)}`);
+    if (update) {
+      copyFileSync(shot, path.join(REPO, 'media', 'screenshot.png'));
+      lap(t0, 'media/screenshot.png updated');
+    }
+
+    // a window reload brings the panel back through the serializer, with the same report
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForEvent('load', { timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const again = await panelText(page, (t) => VARIANTS.every((v) => t.includes(v)) && /threads created/.test(t), 60_000);
+    check(again.text.includes(threads![0].split('\n')[0].trim()), 'the restored panel shows a different report');
+    lap(t0, 'panel restored after a window reload');
+    check(errors.length === 0, `errors in the browser console:\n${errors.join('\n')}`);
+    return 0;
+  } catch (err) {
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-failure.png') }).catch(() => {});
+    console.error(err instanceof E2eFailure ? `E2E FAILED: ${err.message}` : err);
+    console.error(`(screenshot: test-results/e2e-failure.png; server log: ${path.relative(REPO, server.log)})`);
+    return 1;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+main().then((code) => process.exit(code), (err) => { console.error(err); process.exit(1); });
