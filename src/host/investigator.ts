@@ -41,7 +41,7 @@ export class Investigator extends Disposable {
   ) {
     super();
     this._register({ dispose: () => this.running?.abort() });
-    this._register({ dispose: () => this.terminals.forEach((t) => t.terminal.dispose()) });
+    this._register({ dispose: () => [...this.terminals].forEach((t) => t.terminal.dispose()) });
   }
 
   get isRunning(): boolean {
@@ -57,6 +57,11 @@ export class Investigator extends Disposable {
     this.log.info('cancel requested');
     this.running.abort();
     return true;
+  }
+
+  private forget(t: TraceTerminal): void {
+    const i = this.terminals.indexOf(t);
+    if (i >= 0) this.terminals.splice(i, 1);
   }
 
   private ptyChoice(): PtyChoice {
@@ -132,7 +137,10 @@ export class Investigator extends Disposable {
             if (p.step === 'trace' && p.variant) {
               // the builds all succeeded: last run's build errors are gone
               this.diagnostics.clear();
-              const t = new TraceTerminal(`Go Memory Lens: ${p.variant}`, pty.module === undefined, () => abort.abort());
+              const title = `Go Memory Lens: ${p.variant}`;
+              // one terminal per variant: the previous run's goes away instead of piling up
+              for (const old of this.terminals.filter((x) => x.title === title && x.isFinished)) old.terminal.dispose();
+              const t = new TraceTerminal(title, pty.module === undefined, () => abort.abort(), () => this.forget(t));
               this.terminals.push(t);
               terms.set(p.variant, t);
               t.terminal.show(true);

@@ -18,8 +18,11 @@ export class TraceTerminal implements vscode.Pseudoterminal {
   private finished = false;
   readonly terminal: vscode.Terminal;
 
-  /** bareLf: output comes through pipes (no node-pty), so line ends need a CR; onUserClose: closed while running */
-  constructor(readonly title: string, private readonly bareLf: boolean, private readonly onUserClose: () => void) {
+  /**
+   * bareLf: output comes through pipes (no node-pty), so line ends need a CR; onUserClose: the user closed
+   * it while the program ran; onClosed: it is gone, however it was closed.
+   */
+  constructor(readonly title: string, private readonly bareLf: boolean, private readonly onUserClose: () => void, private readonly onClosed: () => void) {
     this.terminal = vscode.window.createTerminal({ name: title, pty: this, iconPath: new vscode.ThemeIcon('pulse'), isTransient: true });
   }
 
@@ -72,8 +75,13 @@ export class TraceTerminal implements vscode.Pseudoterminal {
     if (this.io) this.io.write(data);
   }
 
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
   close(): void {
     if (!this.finished) this.onUserClose();
+    this.onClosed();
     this.dispose();
   }
 

@@ -1,9 +1,11 @@
 // A real VS Code for the tests: the VS Code server inside the npm package code-server (installed by
 // scripts/setup-vscode.sh into .vscode-test/), shown in Debian's Chromium through playwright-core.
-// Everything a run writes (user data, extensions, XDG folders, TMPDIR, the browser profile) stays in its
-// run folder; the server runs in its own process group and is stopped with the group.
+// Everything a run writes (user data, extensions, XDG folders, the browser profile) stays in its run folder,
+// and its TMPDIR is a short folder under the system temp root, removed at the end;
+// the server runs in its own process group and is stopped with the group.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, promises as fsp } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, promises as fsp, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { format, promisify } from 'node:util';
@@ -32,7 +34,7 @@ export function lap(t0: number, msg: string): void {
   console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 }
 
-/** Folders of one run, all inside `dir`. */
+/** Folders of one run, inside `dir` except the temp folder (removed when the server stops). */
 export function runDirs(dir: string) {
   const d = {
     root: dir,
@@ -42,7 +44,8 @@ export function runDirs(dir: string) {
     xdgConfig: path.join(dir, 'xdg-config'),
     xdgData: path.join(dir, 'xdg-data'),
     xdgCache: path.join(dir, 'xdg-cache'),
-    tmp: path.join(dir, 'tmp'),
+    // short on purpose: VS Code puts its IPC sockets here, and a socket path may not exceed 107 bytes
+    tmp: mkdtempSync(path.join(os.tmpdir(), 'gml-')),
   };
   for (const p of Object.values(d)) mkdirSync(p, { recursive: true });
   return d;
@@ -96,7 +99,10 @@ export async function startServer(dirs: ReturnType<typeof runDirs>, opts: { env?
   const child: ChildProcess = spawn(process.execPath, args, { env: isolatedEnv(dirs, opts.env), detached: true, stdio: ['ignore', out, out] });
   const pid = child.pid!;
   child.unref();
-  const stop = async () => stopGroup(pid);
+  const stop = async () => {
+    await stopGroup(pid);
+    rmSync(dirs.tmp, { recursive: true, force: true });
+  };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {

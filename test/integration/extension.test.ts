@@ -86,8 +86,8 @@ describe('Go Memory Lens in a real VS Code', function () {
     for (const v of report.variants) {
       const p = v.processes[0];
       assert.ok(p.kernel, `${v.name}: no kernel figures`);
-      // the model and /proc/PID/status agree to within a page per variant
-      assert.ok(Math.abs(p.vsizeAtExit - p.kernel.vmSize) <= 4096, `${v.name}: model ${p.vsizeAtExit} vs VmSize ${p.kernel.vmSize}`);
+      // the model and /proc/PID/status agree (the system tests hold the engine to the same 1%)
+      assert.ok(Math.abs(p.vsizeAtExit - p.kernel.vmSize) <= 0.01 * p.kernel.vmSize, `${v.name}: model ${p.vsizeAtExit} vs VmSize ${p.kernel.vmSize}`);
       assert.equal(p.threadsAtExit, p.kernel.threads, `${v.name}: threads`);
       assert.equal(v.partial, false, `${v.name}: ${v.partialReasons.join('; ')}`);
     }
@@ -139,6 +139,8 @@ describe('Go Memory Lens in a real VS Code', function () {
     assert.equal(outcome.status, 'done', outcome.message);
     // the last successful run was the fixed broken package, one variant
     assert.deepEqual(outcome.report!.variants.map((v) => v.name), ['pure']);
+    // pure has been traced three times by now; its terminal is replaced, not piled up
+    await waitFor('one pure terminal', () => vscode.window.terminals.filter((t) => t.name === 'Go Memory Lens: pure').length === 1, 10_000);
   });
 
   it('analyzes an strace log captured elsewhere', async () => {

@@ -255,6 +255,35 @@ describe('TraceModel: processes', () => {
 });
 
 describe('TraceModel: memory calls', () => {
+  // Seen under load (samples/net, 2 cores): one thread trims its arena's tail while another thread's
+  // new arena lands exactly there; the munmap's result is logged after the mmap that needed it.
+  it('a munmap split around another thread\'s mmap at the freed address does not remove that mapping', () => {
+    const m = build([
+      EXEC,
+      `100 clone3({flags=${GLIBC_FLAGS}, child_tid=0x7f00007ff990, parent_tid=0x7f00007ff990, exit_signal=0, stack=0x7f0000000000, stack_size=0x7fff80, tls=0x7f00007ff6c0} => {parent_tid=[101]}, 88) = 101`,
+      `100 clone3({flags=${GLIBC_FLAGS}, child_tid=0x7f00017ff990, parent_tid=0x7f00017ff990, exit_signal=0, stack=0x7f0001000000, stack_size=0x7fff80, tls=0x7f00017ff6c0} => {parent_tid=[102]}, 88) = 102`,
+      '101 mmap(NULL, 134217728, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0) = 0x7fbf74000000',
+      '101 munmap(0x7fbf78000000, 67108864 <unfinished ...>',
+      '102 mmap(0x7fbf78000000, 67108864, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0) = 0x7fbf78000000',
+      '101 <... munmap resumed>) = 0',
+    ]);
+    const p = m.processes.get(100)!;
+    assert.deepEqual(p.space.all().map((r) => [r.start.toString(16), r.end - r.start]), [['7fbf74000000', 64 * MiB], ['7fbf78000000', 64 * MiB]]);
+    assert.equal(p.space.vsize, 128 * MiB);
+  });
+
+  it('a split munmap still removes what was mapped before it started, and MAP_FIXED mappings made meanwhile', () => {
+    const m = build([
+      EXEC,
+      `100 clone3({flags=${GLIBC_FLAGS}, child_tid=0x7f00007ff990, parent_tid=0x7f00007ff990, exit_signal=0, stack=0x7f0000000000, stack_size=0x7fff80, tls=0x7f00007ff6c0} => {parent_tid=[101]}, 88) = 101`,
+      '100 mmap(NULL, 16384, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f2000000000',
+      '100 munmap(0x7f2000000000, 16384 <unfinished ...>',
+      '101 mmap(0x7f2000000000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7f2000000000',
+      '100 <... munmap resumed>) = 0',
+    ]);
+    assert.deepEqual(m.processes.get(100)!.space.all(), []);
+  });
+
   it('failed and unfinished calls change nothing; mremap moves; madvise keeps the size', () => {
     const m = build([
       EXEC,

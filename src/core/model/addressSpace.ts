@@ -111,7 +111,7 @@ export class AddressSpace {
    * Removes [start, end) from the map, splitting regions that straddle its edges.
    * Returns the pieces removed (clipped to the range), in address order.
    */
-  carve(start: number, end: number): Region[] {
+  carve(start: number, end: number, spare?: (r: Region) => boolean): Region[] {
     if (end <= start) return [];
     const i = this.firstEndingAfter(start);
     let j = i;
@@ -120,6 +120,11 @@ export class AddressSpace {
     while (j < this.regions.length && this.regions[j].start < end) {
       const r = this.regions[j];
       this.account(r, -1);
+      if (spare?.(r)) {
+        keep.push(r);
+        j++;
+        continue;
+      }
       if (r.start < start) keep.push({ ...r, end: start });
       if (r.end > end) keep.push({ ...r, start: end });
       removed.push({ ...r, start: Math.max(r.start, start), end: Math.min(r.end, end) });

@@ -490,7 +490,12 @@ export class TraceModel {
         const addr = num(a[0]);
         const len = num(a[1]);
         if (addr === undefined || len === undefined) return;
-        const removed = space.carve(addr, addr + pageAlignUp(len));
+        // A munmap split by another thread's calls took effect somewhere between its two halves. A mapping
+        // that another thread got at this address in between (without MAP_FIXED, so the range was free)
+        // came after the unmap in the kernel, though its line is logged before the munmap's result.
+        const spare = e.resumedLine === undefined ? undefined
+          : (r: Region) => r.res.line > e.line && r.res.tid !== t.tid && (r.res.flags & MAP.FIXED) === 0;
+        const removed = space.carve(addr, addr + pageAlignUp(len), spare);
         let note = removed.length === 0 ? 'unmaps nothing the log showed mapped' : '';
         const res = removed[0]?.res;
         if (res?.kind === 'malloc-arena') {
