@@ -29,12 +29,12 @@ function status(text: string, cls: string, fix?: string): void {
   root.replaceChildren(box);
 }
 
-function renderReport(report: Report): void {
+function renderReport(report: Report, location: string | undefined): void {
   const names = report.variants.map((v) => v.name);
   const header = el('header', {},
     el('h1', { text: report.package ? `Go Memory Lens: ${report.package.split('/').filter(Boolean).pop()}` : 'Go Memory Lens' }),
-    el('p', { cls: 'meta', text: [
-      report.package ?? '',
+    el('p', { cls: 'meta', attrs: report.package ? { title: report.package } : {}, text: [
+      location ?? report.package ?? '',
       [...new Set(report.variants.map((v) => v.run?.goVersion).filter(Boolean))].join(', '),
       new Date(report.createdAt).toLocaleString(),
     ].filter(Boolean).join(' · ') }),
@@ -82,7 +82,7 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   switch (m.type) {
     case 'report':
       vscode.setState({ reportId: m.reportId });
-      renderReport(m.report);
+      renderReport(m.report, m.location);
       break;
     case 'running':
       status(m.message, 'running');

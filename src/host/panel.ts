@@ -180,7 +180,8 @@ class ReportPanel extends Disposable {
 
   setReport(reportId: string, stored: Stored): void {
     this.current = { reportId, stored };
-    this.post({ type: 'report', reportId, report: stored.report });
+    const where = stored.request?.packageDir ?? stored.report.package;
+    this.post({ type: 'report', reportId, report: stored.report, location: where ? vscode.workspace.asRelativePath(where, true) : undefined });
   }
 
   post(m: HostMessage): void {

@@ -9,7 +9,8 @@ export interface PanelState {
 }
 
 export type HostMessage =
-  | { type: 'report'; reportId: string; report: Report }
+  /** location: the package or log as the user knows it (relative to the workspace when inside it) */
+  | { type: 'report'; reportId: string; report: Report; location?: string }
   | { type: 'running'; message: string }
   | { type: 'failed'; message: string; fix?: string };
 

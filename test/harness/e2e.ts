@@ -86,7 +86,9 @@ async function main(): Promise<number> {
   const dirs = runDirs(runs);
 
   const vsix = path.join(runs, 'go-memory-lens.vsix');
-  execFileSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--out', vsix], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  // exactly what a user runs: `npm run package` (vsce, with the production build as its prepublish step)
+  execFileSync('npm', ['run', '-s', 'package'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  copyFileSync(path.join(REPO, 'go-memory-lens.vsix'), vsix);
   lap(t0, `packaged ${path.relative(REPO, vsix)} (${(statSync(vsix).size / 1024).toFixed(1)} KiB)`);
   await installVsix(dirs, vsix);
   lap(t0, 'installed into code-server');
