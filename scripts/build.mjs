@@ -1,7 +1,7 @@
 // Bundles the CLI, the extension and the report webview with esbuild. Type checking is separate
 // (`npm run typecheck`), as in the VS Code samples. `--production` minifies, `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -25,6 +25,9 @@ if (existsSync('test/integration')) {
   // mocha suites that run inside the extension host (extensionTestsPath); mocha and vscode come from the host side
   entries.push({ ...node, entryPoints: ['test/integration/*.ts'], outdir: 'out/integration', external: ['vscode', 'node-pty', 'mocha'] });
 }
+// uPlot's stylesheet ships beside the webview bundle (the panel links it, the standalone HTML inlines it)
+mkdirSync('dist', { recursive: true });
+copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/uplot.css');
 const contexts = await Promise.all(entries.map((e) => esbuild.context(e)));
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

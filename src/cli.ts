@@ -1,11 +1,12 @@
 /**
  * go-memory-lens: the engine from a terminal.
  *   go-memory-lens investigate [DIR] [--variants default,pure,netgo,netcgo] [--json FILE] [--markdown] …
- *   go-memory-lens analyze LOG [--binary PATH] [--proc FILE] [--json FILE] [--markdown]
+ *   go-memory-lens analyze LOG [--binary PATH] [--proc FILE] [--json FILE] [--html FILE] [--markdown]
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeLog } from './core/analyze';
+import { writeStandaloneHtml } from './core/report/htmlFile';
 import { BuildError, investigate, makeReport, TOOL_VERSION } from './core/investigate';
 import { renderBreakdown, renderMarkdown, renderTable } from './core/report/table';
 import { DEFAULT_VARIANTS, type Variant } from './core/run/build';
@@ -34,6 +35,8 @@ Usage:
 Common options:
   --json FILE         write the report as JSON (schema: schema/report.schema.json; - for stdout)
   --markdown          print the table as Markdown
+  --html FILE         write the report as one self-contained HTML page (the editor panel's view: timeline,
+                      threads, events; opens offline in any browser)
   --quiet             no progress lines
   --debug             show stack traces on errors
 `;
@@ -166,6 +169,11 @@ async function main(argv: string[]): Promise<number> {
     await writeJson(report, json);
     if (json === '-') return 0;
     say(`report written to ${path.resolve(json)}`);
+  }
+  const html = a.flags.get('--html');
+  if (typeof html === 'string') {
+    await writeStandaloneHtml(report, html);
+    say(`HTML report written to ${path.resolve(html)}`);
   }
   if (a.flags.has('--markdown')) process.stdout.write(renderMarkdown(report) + '\n');
   else {

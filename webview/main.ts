@@ -1,8 +1,26 @@
-// The report panel's browser side: says `ready`, then renders whatever report the host sends. All text from
-// the report (strace strings, paths, program output) goes in through textContent, never as HTML.
+// The report panel's browser side, in VS Code (a webview) and as a standalone HTML file. In VS Code it
+// says `ready` and renders what the host sends; standalone, it reads the report embedded in the page.
+// Everything from the report goes in as text, never as markup.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { HostMessage, PanelState, WebviewMessage } from '../src/protocol/messages';
-import type { Report } from '../src/protocol/report';
-import { comparisonRows, dnsResolver, markSmallest } from '../src/core/report/table';
+import type { CategoryKind, Report } from '../src/protocol/report';
+import { chromeTrace } from '../src/core/report/exports';
+import { renderMarkdown } from '../src/core/report/table';
+import { breakdown, comparison, filterEvents, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER } from '../src/core/report/view';
+import { categoryLabel } from '../src/core/report/explain';
+import { ce, el, richText, section } from './dom';
+import { renderEventList } from './events';
+import { renderTimeline, type TimelineHandle } from './timeline';
+
+interface Host {
+  standalone: boolean;
+  post(m: WebviewMessage): void;
+  getState(): PanelState | undefined;
+  setState(s: PanelState): void;
+}
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -11,90 +29,326 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const vscode = acquireVsCodeApi();
-const root = document.getElementById('root') as HTMLElement;
+const STATE_KEY = 'go-memory-lens-state';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; cls?: string; attrs?: Record<string, string> } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (props.text !== undefined) e.textContent = props.text;
-  if (props.cls) e.className = props.cls;
-  for (const [k, v] of Object.entries(props.attrs ?? {})) e.setAttribute(k, v);
-  for (const c of children) e.appendChild(c);
-  return e;
+function makeHost(): Host {
+  if (typeof acquireVsCodeApi === 'function') {
+    const api = acquireVsCodeApi();
+    return { standalone: false, post: (m) => api.postMessage(m), getState: () => api.getState(), setState: (s) => api.setState(s) };
+  }
+  // a standalone file: exports happen here, state lives in the page's session
+  return {
+    standalone: true,
+    post: (m) => standaloneAction(m),
+    getState: () => {
+      try {
+        return JSON.parse(sessionStorage.getItem(STATE_KEY) ?? 'null') ?? undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    setState: (s) => {
+      try {
+        sessionStorage.setItem(STATE_KEY, JSON.stringify(s));
+      } catch {
+        // file:// pages may have no storage; state just does not survive a reload then
+      }
+    },
+  };
+}
+
+const host = makeHost();
+const root = document.getElementById('root') as HTMLElement;
+let current: { report: Report; reportId: string; location?: string } | undefined;
+let state: PanelState = host.getState() ?? { reportId: '' };
+let timelineHandle: TimelineHandle | undefined;
+
+function save(patch: Partial<PanelState>): void {
+  state = { ...state, ...patch };
+  host.setState(state);
+}
+
+function download(name: string, type: string, text: string): void {
+  const a = el('a', { attrs: { download: name, href: URL.createObjectURL(new Blob([text], { type })) } });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+function standaloneAction(m: WebviewMessage): void {
+  if (!current) return;
+  const base = (current.report.package ?? 'report').split('/').filter(Boolean).pop() ?? 'report';
+  switch (m.type) {
+    case 'save':
+      if (m.format === 'json') download(`${base}.memory.json`, 'application/json', JSON.stringify(current.report, null, 2));
+      else if (m.format === 'chrome-trace') download(`${base}.trace.json`, 'application/json', JSON.stringify(chromeTrace(current.report)));
+      else if (m.format === 'markdown') download(`${base}.memory.md`, 'text/markdown', renderMarkdown(current.report));
+      else if (m.format === 'html') download(`${base}.memory.html`, 'text/html', `<!DOCTYPE html>\n${document.documentElement.outerHTML}`);
+      break;
+    case 'copyMarkdown':
+      void navigator.clipboard?.writeText(renderMarkdown(current.report)).then(
+        () => toast('Markdown table copied.'),
+        () => toast('The browser refused the clipboard; use Save Markdown instead.'),
+      );
+      break;
+    default:
+      // re-running and opening logs need the editor
+      break;
+  }
+}
+
+function toast(text: string): void {
+  const t = el('div', { cls: 'toast', text, attrs: { role: 'status' } });
+  document.body.appendChild(t);
+  setTimeout(() => t.remove(), 3000);
 }
 
 function status(text: string, cls: string, fix?: string): void {
-  const box = el('div', { cls: `status ${cls}`, attrs: { role: 'status' } }, el('p', { text }));
-  if (fix) box.appendChild(el('p', { cls: 'fix', text: fix }));
-  root.replaceChildren(box);
+  root.replaceChildren(el('div', { cls: `status ${cls}`, attrs: { role: 'status' } }, el('p', { text }), fix ? el('p', { cls: 'fix', text: fix }) : null));
 }
 
-function renderReport(report: Report, location: string | undefined): void {
-  const names = report.variants.map((v) => v.name);
-  const header = el('header', {},
-    el('h1', { text: report.package ? `Go Memory Lens: ${report.package.split('/').filter(Boolean).pop()}` : 'Go Memory Lens' }),
-    el('p', { cls: 'meta', attrs: report.package ? { title: report.package } : {}, text: [
-      location ?? report.package ?? '',
-      [...new Set(report.variants.map((v) => v.run?.goVersion).filter(Boolean))].join(', '),
-      new Date(report.createdAt).toLocaleString(),
-    ].filter(Boolean).join(' · ') }),
+function button(text: string, onClick: () => void, opts: { secondary?: boolean; label?: string } = {}): HTMLElement {
+  const b = ce('vscode-button', { text, attrs: { 'aria-label': opts.label ?? text, ...(opts.secondary ? { secondary: '' } : {}) } });
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function select(label: string, options: Array<{ value: string; text: string }>, value: string | undefined, onChange: (v: string) => void): HTMLElement {
+  const s = ce('vscode-single-select', { attrs: { 'aria-label': label } });
+  for (const o of options) {
+    const opt = ce('vscode-option', { text: o.text, attrs: { value: o.value, ...(o.value === value ? { selected: '' } : {}) } });
+    s.appendChild(opt);
+  }
+  s.addEventListener('change', () => onChange((s as unknown as { value: string }).value));
+  return el('label', { cls: 'control' }, el('span', { text: label }), s);
+}
+
+const CAT_VAR: Record<CategoryKind, string> = {
+  'thread-stack': 'var(--vscode-charts-orange, #d18616)',
+  'guard-page': 'var(--vscode-charts-yellow, #cca700)',
+  'malloc-arena': 'var(--vscode-charts-red, #f14c4c)',
+  'go-heap': 'var(--vscode-charts-blue, #3794ff)',
+  'go-runtime': 'var(--vscode-charts-purple, #b180d7)',
+  'shared-library': 'var(--vscode-charts-green, #89d185)',
+  executable: 'var(--vscode-charts-foreground, #888)',
+  'brk-heap': 'var(--vscode-charts-yellow, #cca700)',
+  file: 'var(--vscode-charts-lines, #777)',
+  'stack-vdso': 'var(--vscode-charts-lines, #777)',
+  other: 'var(--vscode-descriptionForeground, #999)',
+};
+
+function renderHeader(r: Report, location: string | undefined): HTMLElement {
+  const name = (r.package ?? r.variants[0]?.name ?? 'report').split('/').filter(Boolean).pop();
+  const meta = [location ?? r.package ?? '', [...new Set(r.variants.map((v) => v.run?.goVersion).filter(Boolean))].join(', '), new Date(r.createdAt).toLocaleString()].filter(Boolean).join(' · ');
+  const tools = el('div', { cls: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Report actions' } });
+  if (r.variants.length > 1) {
+    tools.appendChild(select('Baseline', r.variants.map((v) => ({ value: v.name, text: v.name })), state.baseline ?? r.variants[0].name, (v) => { save({ baseline: v }); render(); }));
+  }
+  tools.append(
+    button('Copy as Markdown', () => host.post({ type: 'copyMarkdown' }), { secondary: true }),
+    button('Save JSON', () => host.post({ type: 'save', format: 'json' }), { secondary: true }),
+    button('Save Chrome trace', () => host.post({ type: 'save', format: 'chrome-trace' }), { secondary: true, label: 'Save Chrome trace-event JSON for Perfetto or chrome://tracing' }),
+    button('Save HTML', () => host.post({ type: 'save', format: 'html' }), { secondary: true, label: 'Save a standalone HTML report' }),
   );
-
-  const table = el('table', { attrs: { 'aria-label': 'Variants side by side' } });
-  const thead = el('thead', {}, el('tr', {}, el('th', { text: '', attrs: { scope: 'col' } }), ...names.map((n) => el('th', { text: n, attrs: { scope: 'col' } }))));
-  const tbody = el('tbody');
-  for (const r of comparisonRows(report)) {
-    const marked = markSmallest(r);
-    const tr = el('tr', {}, el('th', { text: r.label, attrs: { scope: 'row' } }));
-    marked.forEach((c) => {
-      const smallest = c.endsWith(' *');
-      tr.appendChild(el('td', { text: smallest ? c.slice(0, -2) : c, cls: smallest ? 'smallest' : '', attrs: smallest ? { title: 'smallest' } : {} }));
-    });
-    tbody.appendChild(tr);
+  if (!host.standalone && r.kind === 'investigation') tools.appendChild(button('Run again', () => host.post({ type: 'rerun' })));
+  if (host.standalone) {
+    tools.appendChild(select('Theme', [{ value: 'light', text: 'light' }, { value: 'dark', text: 'dark' }, { value: 'high-contrast', text: 'high contrast' }], document.body.dataset.theme, (v) => {
+      document.body.dataset.theme = v;
+      save({ theme: v as PanelState['theme'] });
+      render();
+    }));
   }
-  table.append(thead, tbody);
-
-  const breakdown = el('section', { cls: 'breakdown', attrs: { 'aria-label': 'Where the virtual size goes' } }, el('h2', { text: 'Where the virtual size goes' }));
-  for (const v of report.variants) {
-    const p = v.processes[0];
-    if (!p) continue;
-    const list = el('ul');
-    for (const line of p.napkin) list.appendChild(el('li', { text: line }));
-    breakdown.appendChild(el('div', { cls: 'variant' }, el('h3', { text: `${v.name}${v.run ? ` · DNS: ${dnsResolver(v.run.dns)}` : ''}` }), list));
-  }
-
-  const partial = report.variants.filter((v) => v.partial);
-  const notes = el('section', { cls: 'notes' });
-  for (const v of partial) notes.appendChild(el('p', { cls: 'partial', text: `${v.name} is partial: ${v.partialReasons.join('; ')}` }));
-  if (report.unparsedLines > 0) notes.appendChild(el('p', { text: `${report.unparsedLines} strace lines could not be read; the figures leave them out.` }));
-
-  const actions = el('div', { cls: 'actions' });
-  if (report.kind === 'investigation') {
-    const rerun = el('button', { text: 'Run again', attrs: { type: 'button' } });
-    rerun.addEventListener('click', () => vscode.postMessage({ type: 'rerun' }));
-    actions.appendChild(rerun);
-  }
-  root.replaceChildren(header, table, el('p', { cls: 'legend', text: 'Bold: the smallest value in its row.' }), breakdown, notes, actions);
+  return el('header', { cls: 'section header', attrs: { 'data-section': 'header' } },
+    el('h1', { text: `Go Memory Lens: ${name}` }),
+    el('p', { cls: 'meta', text: meta, attrs: r.package ? { title: r.package } : {} }),
+    el('p', { cls: 'verdict', text: verdict(r) }),
+    tools);
 }
 
-window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
-  const m = e.data;
-  switch (m.type) {
-    case 'report':
-      vscode.setState({ reportId: m.reportId });
-      renderReport(m.report, m.location);
-      break;
-    case 'running':
-      status(m.message, 'running');
-      break;
-    case 'failed':
-      status(m.message, 'failed', m.fix);
-      break;
-    default: {
-      const never: never = m;
-      console.error('unknown message', never);
+function renderComparison(r: Report): HTMLElement {
+  const rows = comparison(r, state.baseline);
+  const names = r.variants.map((v) => v.name);
+  const table = el('table', { attrs: { 'aria-label': 'Variants side by side' } });
+  table.appendChild(el('thead', {}, el('tr', {}, el('th', { attrs: { scope: 'col' }, text: '' }), ...names.map((n) => el('th', { text: n + (n === (state.baseline ?? names[0]) && names.length > 1 ? ' (baseline)' : ''), attrs: { scope: 'col' } })))));
+  const body = el('tbody');
+  for (const row of rows) {
+    const tr = el('tr', { attrs: { 'data-row': row.label } }, el('th', { text: row.label, attrs: { scope: 'row', title: row.help } }));
+    for (const c of row.cells) {
+      const td = el('td', { cls: c.smallest ? 'smallest' : '', attrs: c.smallest ? { title: 'smallest in this row' } : {} }, el('span', { text: c.text }));
+      if (c.delta) td.appendChild(el('span', { cls: 'delta', text: ` ${c.delta}` }));
+      tr.appendChild(td);
     }
+    body.appendChild(tr);
   }
-});
+  table.appendChild(body);
+  const facts = el('ul', { cls: 'facts' }, ...r.variants.map((v) => el('li', { text: `${v.name}: ${variantFacts(v).join(' · ') || 'log analyzed on its own'}` })));
+  return section('Side by side', 'comparison', el('div', { cls: 'table-wrap' }, table), el('p', { cls: 'legend muted', text: 'Bold: the smallest value in its row. Small print: the difference from the baseline.' }), facts);
+}
 
-vscode.postMessage({ type: 'ready', state: vscode.getState() });
+function renderSuggestions(r: Report): HTMLElement | null {
+  const list = suggestions(r);
+  if (!list.length) return null;
+  return section('Suggestions', 'suggestions', el('ul', {}, ...list.map((s) => {
+    const li = el('li', {}, el('span', {}, richText(s.text)));
+    if (s.rerun && !host.standalone) {
+      const env = s.rerun.env ?? {};
+      li.appendChild(button(`Re-run with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`, () => host.post({ type: 'rerunWith', variants: s.rerun!.variants, env })));
+    }
+    return li;
+  })));
+}
+
+function renderBreakdown(r: Report): HTMLElement {
+  const all = breakdown(r);
+  const max = Math.max(1, ...all.map((b) => b.total));
+  const blocks = all.map((b) => {
+    const bar = el('div', { cls: 'stack-bar', attrs: { role: 'img', 'aria-label': `${b.variant}: ${b.segments.map((s) => `${s.label} ${s.detail}`).join(', ')}` } });
+    bar.style.width = `${(b.total / max) * 100}%`;
+    for (const s of b.segments) {
+      const seg = el('div', { cls: 'seg', attrs: { title: `${s.label}: ${s.detail}` } });
+      seg.style.flexGrow = String(s.bytes);
+      seg.style.background = CAT_VAR[s.kind];
+      bar.appendChild(seg);
+    }
+    const legend = el('ul', { cls: 'seg-legend' }, ...b.segments.map((s) => {
+      const sw = el('span', { cls: 'swatch', attrs: { 'aria-hidden': 'true' } });
+      sw.style.background = CAT_VAR[s.kind];
+      return el('li', {}, sw, el('strong', { text: s.label }), el('span', { text: ` ${s.detail}${s.estimate ? ' (partly estimated)' : ''}` }), el('span', { cls: 'why', text: ` — ${s.why}` }));
+    }));
+    const total = `${(b.total / 1048576).toFixed(1)} MiB${b.kernel ? `; kernel ${(b.kernel / 1048576).toFixed(1)} MiB` : ''}`;
+    return el('div', { cls: 'variant-breakdown', attrs: { 'data-variant': b.variant } }, el('h3', { text: `${b.variant} · ${total}` }), el('div', { cls: 'bar-track' }, bar), legend);
+  });
+  return section('Where the virtual size goes', 'breakdown', ...blocks);
+}
+
+function renderLanes(r: Report, variant: string): HTMLElement {
+  const v = r.variants.find((x) => x.name === variant) ?? r.variants[0];
+  const { lanes, span } = threadLanes(v);
+  const list = el('ol', { cls: 'lanes', attrs: { 'aria-label': `Threads of ${v.name}` } });
+  for (const l of lanes) {
+    const bar = el('div', { cls: `lane-bar how-${l.how}`, attrs: { title: l.why } });
+    const from = span > 0 ? (l.start / span) * 100 : 0;
+    const to = span > 0 ? ((l.end ?? span) / span) * 100 : 100;
+    bar.style.marginLeft = `${from}%`;
+    bar.style.width = `${Math.max(0.5, to - from)}%`;
+    const under = [l.stack, l.arena].filter(Boolean).join(' · ');
+    list.appendChild(el('li', { cls: 'lane', attrs: { 'aria-label': `thread ${l.tid}, ${l.how}: ${l.why}${under ? `; ${under}` : ''}` } },
+      el('span', { cls: 'lane-label', text: l.label }),
+      el('div', { cls: 'lane-track' }, bar, under ? el('div', { cls: 'lane-under', text: under }) : null)));
+  }
+  const legend = el('p', { cls: 'muted legend' }, el('span', { cls: 'swatch how-pthread_create' }), el('span', { text: ' glibc pthread_create (8 MiB stack) ' }), el('span', { cls: 'swatch how-go-runtime' }), el('span', { text: ' Go runtime (stack in the Go heap) ' }), el('span', { cls: 'swatch how-initial' }), el('span', { text: ' the first thread' }));
+  return section(`Threads (${lanes.length})`, 'threads', legend, list);
+}
+
+let eventList: { select(line: number): void } | undefined;
+
+function renderEvents(r: Report, variant: string): HTMLElement {
+  const v = r.variants.find((x) => x.name === variant) ?? r.variants[0];
+  const f = state.filter ?? {};
+  const visible = filterEvents(v.events, { tid: f.tid, kind: f.kind as CategoryKind | undefined, minSize: f.minSize, text: f.text });
+  const tids = [...new Set(v.events.map((e) => e.tid))].sort((a, b) => a - b);
+  const refresh = (patch: PanelState['filter']) => { save({ filter: { ...f, ...patch }, scrollTop: 0 }); render(); };
+  const text = ce('vscode-textfield', { attrs: { placeholder: 'mmap, MAP_STACK, arena…', 'aria-label': 'Filter events by text', value: f.text ?? '' } });
+  text.addEventListener('change', () => refresh({ text: (text as unknown as { value: string }).value || undefined }));
+  const filters = el('div', { cls: 'toolbar filters' },
+    select('Thread', [{ value: '', text: 'all threads' }, ...tids.map((t) => ({ value: String(t), text: String(t) }))], f.tid !== undefined ? String(f.tid) : '', (x) => refresh({ tid: x ? Number(x) : undefined })),
+    select('Category', [{ value: '', text: 'all' }, ...CATEGORY_ORDER.map((k) => ({ value: k, text: categoryLabel(k) })), { value: 'none', text: 'thread and process calls' }], f.kind ?? '', (x) => refresh({ kind: x || undefined })),
+    select('Size at least', [{ value: '', text: 'any size' }, ...[4096, 65536, 1048576, 8388608, 67108864].map((n) => ({ value: String(n), text: n >= 1048576 ? `${n / 1048576} MiB` : `${n / 1024} KiB` }))], f.minSize !== undefined ? String(f.minSize) : '', (x) => refresh({ minSize: x ? Number(x) : undefined })),
+    el('label', { cls: 'control' }, el('span', { text: 'Text' }), text));
+  const list = renderEventList({
+    events: v.events,
+    visible,
+    selectedLine: state.selectedLine,
+    scrollTop: state.scrollTop,
+    canOpenLog: !host.standalone,
+    onSelect: (line) => save({ selectedLine: line }),
+    onOpenLog: (line) => host.post({ type: 'openLog', variant: v.name, line }),
+    onScroll: (top) => save({ scrollTop: top }),
+  });
+  eventList = list;
+  const capped = v.eventsTotal > v.events.length ? el('p', { cls: 'muted', text: `The report keeps the first ${v.events.length.toLocaleString()} of ${v.eventsTotal.toLocaleString()} events.` }) : null;
+  return section('Events', 'events', filters, capped, list.element);
+}
+
+function renderNotes(r: Report): HTMLElement | null {
+  const notes: HTMLElement[] = [];
+  for (const v of r.variants) {
+    if (v.partial) notes.push(el('p', { cls: 'partial', text: `${v.name} is partial: ${v.partialReasons.join('; ')}` }));
+    for (const w of v.log.warnings) notes.push(el('p', { text: `${v.name}: ${w}` }));
+    for (const u of v.unparsedLines.slice(0, 5)) notes.push(el('p', { cls: 'mono', text: `${v.name} line ${u.line}: ${u.reason}: ${u.text.slice(0, 200)}` }));
+  }
+  if (r.unparsedLines > 0) notes.unshift(el('p', { text: `${r.unparsedLines} strace line(s) could not be read; the figures leave them out.` }));
+  return notes.length ? section('Notes', 'notes', ...notes) : null;
+}
+
+function render(): void {
+  if (!current) return;
+  const r = current.report;
+  timelineHandle?.destroy();
+  const variant = r.variants.some((v) => v.name === state.variant) ? state.variant! : r.variants[0]?.name;
+  const picker = r.variants.length > 1
+    ? el('div', { cls: 'toolbar' }, select('Variant', r.variants.map((v) => ({ value: v.name, text: v.name })), variant, (x) => { save({ variant: x, filter: {}, selectedLine: undefined, scrollTop: 0 }); render(); }))
+    : null;
+  timelineHandle = renderTimeline(timeline(r), (v, line) => {
+    if (v !== variant) save({ variant: v, filter: {}, scrollTop: 0 });
+    save({ selectedLine: line });
+    render();
+    eventList?.select(line);
+    document.querySelector('[data-section="events"]')?.scrollIntoView({ block: 'start' });
+  });
+  const scrollY = window.scrollY;
+  root.replaceChildren(
+    renderHeader(r, current.location),
+    renderComparison(r),
+    ...[renderSuggestions(r)].filter((x): x is HTMLElement => x !== null),
+    renderBreakdown(r),
+    section('Timeline', 'timeline', timelineHandle.element),
+    ...(picker ? [picker] : []),
+    renderLanes(r, variant ?? ''),
+    renderEvents(r, variant ?? ''),
+    ...[renderNotes(r)].filter((x): x is HTMLElement => x !== null),
+  );
+  window.scrollTo(0, scrollY);
+}
+
+function show(report: Report, reportId: string, location?: string): void {
+  const same = state.reportId === reportId;
+  current = { report, reportId, location };
+  // a new report starts fresh; the same report (hidden and shown, or reloaded) keeps its view
+  save(same ? { reportId } : { reportId, baseline: undefined, variant: undefined, filter: {}, selectedLine: undefined, scrollTop: 0 });
+  render();
+}
+
+window.addEventListener('resize', () => timelineHandle?.resize(document.body.clientWidth));
+
+if (host.standalone) {
+  document.body.dataset.theme = state.theme ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+  const data = document.getElementById('report-data');
+  try {
+    const report = JSON.parse(data?.textContent ?? '') as Report;
+    show(report, `file-${report.createdAt.replace(/[^0-9]/g, '')}`);
+  } catch (err) {
+    status(`This file holds no readable report (${(err as Error).message}).`, 'failed');
+  }
+} else {
+  window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
+    const m = e.data;
+    switch (m.type) {
+      case 'report':
+        show(m.report, m.reportId, m.location);
+        break;
+      case 'running':
+        status(m.message, 'running');
+        break;
+      case 'failed':
+        status(m.message, 'failed', m.fix);
+        break;
+      default: {
+        const never: never = m;
+        console.error('unknown message', never);
+      }
+    }
+  });
+  host.post({ type: 'ready', state: host.getState() });
+}
+

@@ -124,7 +124,8 @@ function buildVariantReport(
       return {
         tid, parentTid: t.parentTid, how: t.tid === p.pid && t.how === 'fork' ? 'fork' : t.tid === p.pid && p.pid === model.mainPid ? 'initial' : t.how,
         why: t.tid === p.pid && p.pid === model.mainPid ? 'the program\'s first thread, started by execve' : t.howReason,
-        createdLine: t.createdLine, exitedLine: t.exitedLine, exitCode: t.exitCode, exitSignal: t.exitSignal,
+        createdLine: t.createdLine, exitedLine: t.exitedLine, createdTime: t.createdTime, exitedTime: t.exitedTime,
+        exitCode: t.exitCode, exitSignal: t.exitSignal,
         stackBytes: t.stackBytes, guardBytes: t.guardBytes,
         stackAddress: stackRes !== undefined ? hex(stackRes) : undefined,
         arenaAddress: arenaRes !== undefined ? hex(arenaRes) : undefined,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeLog } from '../core/analyze';
 import { BuildError, investigate, makeReport, type Progress } from '../core/investigate';
-import type { Diagnostic as BuildDiagnostic } from '../core/run/build';
+import { removeTempDir, type Diagnostic as BuildDiagnostic } from '../core/run/build';
 import { ToolError } from '../core/run/tools';
 import type { Report } from '../protocol/report';
 import { Disposable } from './disposable';
@@ -151,7 +151,7 @@ export class Investigator extends Disposable {
             packageDir: request.packageDir,
             variants,
             args: settings.programArgs,
-            env: settings.env,
+            env: { ...settings.env, ...(request.env ?? {}) },
             buildEnv: goChoice.buildEnv,
             cwd,
             mode: settings.traceMode,
@@ -160,6 +160,8 @@ export class Investigator extends Disposable {
             go: goChoice.go,
             strace,
             signal: abort.signal,
+            // the logs are copied beside the report below, then the folder goes
+            keep: true,
             usePty: pty.module !== undefined,
             ptyModule: pty.module,
             onProgress,
@@ -170,6 +172,7 @@ export class Investigator extends Disposable {
         },
       );
       const report = result.report;
+      const workDir = result.workDir;
       for (const v of report.variants) {
         const run = v.run;
         terms.get(v.name)?.finish(run ? `[${run.signal ? `killed by ${run.signal}` : `exited with ${run.exitCode}`} after ${((run.wallMs ?? 0) / 1000).toFixed(1)} s${v.partial ? `; partial: ${v.partialReasons.join('; ')}` : ''}]` : '[done]');
@@ -177,7 +180,13 @@ export class Investigator extends Disposable {
       this.diagnostics.clear();
       this.last = request;
       await vscode.commands.executeCommand('setContext', CTX_HAS_LAST, true);
-      const reportId = await this.panels().show(report, request);
+      let reportId: string;
+      try {
+        const copy = Object.fromEntries(report.variants.map((v) => [v.name, path.join(workDir ?? '', `${v.name}.strace`)]));
+        reportId = await this.panels().show(report, request, { copy: workDir ? copy : undefined });
+      } finally {
+        if (workDir) await removeTempDir(workDir).catch((err: Error) => this.log.warn(`could not remove ${workDir}: ${err.message}`));
+      }
       this.log.info(`report ${reportId}: ${report.variants.map((v) => `${v.name} ${v.processes[0] ? (v.processes[0].vsizeAtExit / 1048576).toFixed(1) + ' MiB' : '?'}`).join(', ')}`);
       return { status: 'done', report, reportId };
     } catch (err) {
@@ -214,7 +223,7 @@ export class Investigator extends Disposable {
       );
       const report = makeReport('analysis', [vr]);
       report.package = file;
-      const reportId = await this.panels().show(report);
+      const reportId = await this.panels().show(report, undefined, { own: { [vr.name]: file } });
       this.log.info(`analyzed ${file}: ${vr.log.lines} lines, ${vr.log.unparsedLines} unreadable`);
       return { status: 'done', report, reportId };
     } catch (err) {

@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertNever, isPanelState, isWebviewMessage, type HostMessage, type WebviewMessage } from '../protocol/messages';
+import { chromeTrace } from '../core/report/exports';
+import { renderStandaloneHtml } from '../core/report/htmlFile';
+import { renderMarkdown } from '../core/report/table';
+import { assertNever, isPanelState, isWebviewMessage, type ExportFormat, type HostMessage, type WebviewMessage } from '../protocol/messages';
 import type { Report } from '../protocol/report';
 import { Disposable } from './disposable';
 
@@ -17,11 +20,15 @@ export interface RunRequest {
   packageDir: string;
   /** variant names; all configured variants when absent */
   variants?: string[];
+  /** extra environment on top of the settings (a suggestion's "re-run with MALLOC_ARENA_MAX=2") */
+  env?: Record<string, string>;
 }
 
 interface Stored {
   report: Report;
   request?: RunRequest;
+  /** each variant's strace log: a copy kept with the report, or the user's own file for an analysis */
+  logs?: Record<string, string>;
 }
 
 export class ReportStore {
@@ -31,10 +38,24 @@ export class ReportStore {
     return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   }
 
-  async save(id: string, stored: Stored): Promise<void> {
+  /** Saves the report; `copyLogs` (variant → a log in a folder about to be removed) are copied beside it. */
+  async save(id: string, stored: Stored, copyLogs: Record<string, string> = {}): Promise<Stored> {
     await fsp.mkdir(this.dir, { recursive: true });
-    await fsp.writeFile(path.join(this.dir, `${id}.json`), JSON.stringify(stored));
+    const logs: Record<string, string> = { ...(stored.logs ?? {}) };
+    const entries = Object.entries(copyLogs);
+    if (entries.length) {
+      const logDir = path.join(this.dir, id);
+      await fsp.mkdir(logDir, { recursive: true });
+      for (const [variant, file] of entries) {
+        const dest = path.join(logDir, `${variant.replace(/[^A-Za-z0-9_.-]/g, '_')}.strace`);
+        await fsp.copyFile(file, dest);
+        logs[variant] = dest;
+      }
+    }
+    const full = { ...stored, logs };
+    await fsp.writeFile(path.join(this.dir, `${id}.json`), JSON.stringify(full));
     await this.prune();
+    return full;
   }
 
   async load(id: string): Promise<Stored | undefined> {
@@ -48,7 +69,10 @@ export class ReportStore {
 
   private async prune(): Promise<void> {
     const files = (await fsp.readdir(this.dir)).filter((f) => f.endsWith('.json')).sort();
-    for (const f of files.slice(0, Math.max(0, files.length - KEEP_REPORTS))) await fsp.rm(path.join(this.dir, f), { force: true });
+    for (const f of files.slice(0, Math.max(0, files.length - KEEP_REPORTS))) {
+      await fsp.rm(path.join(this.dir, f), { force: true });
+      await fsp.rm(path.join(this.dir, f.slice(0, -'.json'.length)), { recursive: true, force: true });
+    }
   }
 }
 
@@ -60,6 +84,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
   const n = nonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const chartStyle = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'uplot.css'));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
@@ -73,6 +98,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${chartStyle}">
 <link rel="stylesheet" href="${style}">
 <title>Go Memory Lens</title>
 </head>
@@ -113,20 +139,20 @@ export class ReportPanels extends Disposable {
   }
 
   /** Shows a saved report in its package's panel, opening one beside the editor if needed. */
-  async show(report: Report, request?: RunRequest): Promise<string> {
+  async show(report: Report, request?: RunRequest, logs: { copy?: Record<string, string>; own?: Record<string, string> } = {}): Promise<string> {
     const reportId = this.store.newId();
-    await this.store.save(reportId, { report, request });
+    const stored = await this.store.save(reportId, { report, request, logs: logs.own }, logs.copy);
     const key = request?.packageDir ?? report.package ?? reportId;
     const title = `Memory: ${path.basename(report.package ?? report.variants[0]?.name ?? 'report')}`;
     const existing = this.panels.get(key);
     if (existing) {
-      existing.setReport(reportId, { report, request });
+      existing.setReport(reportId, stored);
       existing.panel.title = title;
       existing.panel.reveal(vscode.ViewColumn.Beside, true);
       return reportId;
     }
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.extensionUri));
-    const p = this.adopt(panel, { reportId }, { report, request });
+    const p = this.adopt(panel, { reportId }, stored);
     this.panels.set(key, p);
     p.onDispose(() => { if (this.panels.get(key) === p) this.panels.delete(key); });
     return reportId;
@@ -193,6 +219,51 @@ class ReportPanel extends Disposable {
     void this.panel.webview.postMessage(m);
   }
 
+  private async saveAs(format: ExportFormat, report: Report): Promise<void> {
+    const base = path.basename(report.package ?? report.variants[0]?.name ?? 'report').replace(/\.strace$/, '');
+    const kinds: Record<ExportFormat, { ext: string; name: string; filter: string }> = {
+      json: { ext: 'memory.json', name: 'JSON report', filter: 'json' },
+      'chrome-trace': { ext: 'trace.json', name: 'Chrome trace-event JSON (Perfetto, chrome://tracing)', filter: 'json' },
+      html: { ext: 'memory.html', name: 'Standalone HTML report', filter: 'html' },
+      markdown: { ext: 'memory.md', name: 'Markdown table', filter: 'md' },
+    };
+    const k = kinds[format];
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: `Save ${k.name}`,
+      defaultUri: folder ? vscode.Uri.joinPath(folder, `${base}.${k.ext}`) : undefined,
+      filters: { [k.name]: [k.filter] },
+    });
+    if (!target) return;
+    try {
+      const text = format === 'json' ? JSON.stringify(report, null, 2)
+        : format === 'chrome-trace' ? JSON.stringify(chromeTrace(report))
+          : format === 'html' ? await renderStandaloneHtml(report)
+            : renderMarkdown(report) + '\n';
+      await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
+      this.log.info(`saved ${format} to ${target.fsPath}`);
+      void vscode.window.showInformationMessage(`Go Memory Lens: saved ${path.basename(target.fsPath)}.`, 'Reveal').then((a) => a && vscode.commands.executeCommand('revealFileInOS', target));
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Go Memory Lens: could not save ${target.fsPath}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Only files this report owns are opened: the webview names a variant, never a path. */
+  private async openLog(variant: string, line: number): Promise<void> {
+    const file = this.current?.stored.logs?.[variant];
+    if (!file) {
+      void vscode.window.showInformationMessage(`Go Memory Lens: the strace log of ${variant} was not kept with this report.`);
+      return;
+    }
+    try {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+      const pos = new vscode.Position(Math.min(Math.max(0, line - 1), Math.max(0, doc.lineCount - 1)), 0);
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos), preview: true });
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Go Memory Lens: cannot open the log of ${variant}: ${(err as Error).message}`);
+    }
+  }
+
   private receive(m: unknown): void {
     if (!isWebviewMessage(m)) {
       this.log.warn(`ignored a malformed message from the report panel: ${JSON.stringify(m)?.slice(0, 200)}`);
@@ -207,6 +278,27 @@ class ReportPanel extends Disposable {
         break;
       case 'rerun':
         if (this.current?.stored.request) this.rerun(this.current.stored.request);
+        break;
+      case 'rerunWith': {
+        const req = this.current?.stored.request;
+        if (!req) break;
+        // only variants this report has: the webview cannot invent a build
+        const known = new Set(this.current!.stored.report.variants.map((v) => v.name));
+        const variants = msg.variants?.filter((v) => known.has(v));
+        this.rerun({ ...req, variants: variants?.length ? variants : req.variants, env: { ...(req.env ?? {}), ...(msg.env ?? {}) } });
+        break;
+      }
+      case 'copyMarkdown':
+        if (this.current) {
+          void vscode.env.clipboard.writeText(renderMarkdown(this.current.stored.report))
+            .then(() => vscode.window.showInformationMessage('Go Memory Lens: the table is on the clipboard as Markdown.'));
+        }
+        break;
+      case 'save':
+        if (this.current) void this.saveAs(msg.format, this.current.stored.report);
+        break;
+      case 'openLog':
+        void this.openLog(msg.variant, msg.line);
         break;
       default:
         assertNever(msg);

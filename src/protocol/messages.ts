@@ -3,10 +3,19 @@
 // with isWebviewMessage before it is acted on.
 import type { Report } from './report';
 
-/** What the webview keeps in getState/setState, so a reloaded window can bring the same report back. */
+/** What the webview keeps in getState/setState, so a hidden or reloaded panel comes back as it was. */
 export interface PanelState {
   reportId: string;
+  baseline?: string;
+  /** the variant whose threads and events are shown */
+  variant?: string;
+  filter?: { tid?: number; kind?: string; minSize?: number; text?: string };
+  selectedLine?: number;
+  scrollTop?: number;
+  theme?: 'light' | 'dark' | 'high-contrast';
 }
+
+export type ExportFormat = 'json' | 'chrome-trace' | 'html' | 'markdown';
 
 export type HostMessage =
   /** location: the package or log as the user knows it (relative to the workspace when inside it) */
@@ -16,32 +25,63 @@ export type HostMessage =
 
 export type WebviewMessage =
   | { type: 'ready'; state?: PanelState }
-  | { type: 'rerun' };
+  | { type: 'rerun' }
+  /** a suggestion's button: the same run with these variants and this extra environment */
+  | { type: 'rerunWith'; variants?: string[]; env?: Record<string, string> }
+  | { type: 'copyMarkdown' }
+  | { type: 'save'; format: ExportFormat }
+  /** open the variant's own strace log at a line (the host resolves the file; the webview names no paths) */
+  | { type: 'openLog'; variant: string; line: number };
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(x)}`);
 }
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.\/-]{0,127}$/;
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const FORMATS: readonly string[] = ['json', 'chrome-trace', 'html', 'markdown'];
+
+function exactKeys(o: Record<string, unknown>, required: string[], optional: string[] = []): boolean {
+  const keys = Object.keys(o);
+  return required.every((k) => k in o) && keys.every((k) => required.includes(k) || optional.includes(k));
+}
+
+function isName(x: unknown): x is string {
+  return typeof x === 'string' && NAME_RE.test(x);
+}
 
 /** Messages from the webview are untrusted input: accept only the exact shapes above. */
 export function isWebviewMessage(m: unknown): m is WebviewMessage {
-  if (typeof m !== 'object' || m === null) return false;
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
   const o = m as Record<string, unknown>;
-  const keys = Object.keys(o);
   switch (o.type) {
     case 'ready':
-      if (o.state === undefined) return keys.length === 1;
-      return keys.length === 2 && isPanelState(o.state);
+      return exactKeys(o, ['type'], ['state']) && (o.state === undefined || isPanelState(o.state));
     case 'rerun':
-      return keys.length === 1;
+    case 'copyMarkdown':
+      return exactKeys(o, ['type']);
+    case 'rerunWith': {
+      if (!exactKeys(o, ['type'], ['variants', 'env'])) return false;
+      if (o.variants !== undefined && !(Array.isArray(o.variants) && o.variants.length <= 32 && o.variants.every(isName))) return false;
+      if (o.env !== undefined) {
+        if (typeof o.env !== 'object' || o.env === null || Array.isArray(o.env)) return false;
+        const entries = Object.entries(o.env);
+        if (entries.length > 16 || !entries.every(([k, v]) => ENV_KEY_RE.test(k) && typeof v === 'string' && v.length <= 256 && !v.includes('\0'))) return false;
+      }
+      return true;
+    }
+    case 'save':
+      return exactKeys(o, ['type', 'format']) && typeof o.format === 'string' && FORMATS.includes(o.format);
+    case 'openLog':
+      return exactKeys(o, ['type', 'variant', 'line']) && isName(o.variant) && Number.isInteger(o.line) && (o.line as number) >= 1;
     default:
       return false;
   }
 }
 
 export function isPanelState(s: unknown): s is PanelState {
-  if (typeof s !== 'object' || s === null) return false;
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) return false;
   const o = s as Record<string, unknown>;
   return typeof o.reportId === 'string' && ID_RE.test(o.reportId);
 }

@@ -39,6 +39,9 @@ export interface ThreadReport {
   why: string;
   createdLine?: number;
   exitedLine?: number;
+  /** microseconds, in the log's clock (see TimelinePoint.t) */
+  createdTime?: number;
+  exitedTime?: number;
   exitCode?: number;
   exitSignal?: string;
   stackBytes?: number;

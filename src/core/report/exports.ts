@@ -1,0 +1,102 @@
+// What the panel and the CLI save: the Chrome trace-event JSON (opens in Perfetto and chrome://tracing)
+// and the standalone HTML report. No Node imports: the webview builds these too.
+import type { Report } from '../../protocol/report';
+import { originOf, threadLanes } from './view';
+
+interface TraceEvent {
+  name: string;
+  ph: 'M' | 'X' | 'C' | 'i';
+  pid: number;
+  tid?: number;
+  ts?: number;
+  dur?: number;
+  s?: 't' | 'p' | 'g';
+  cat?: string;
+  args?: Record<string, unknown>;
+}
+
+/**
+ * One trace "process" per variant, one track per thread (its lifetime as a slice, named by how it was
+ * made), counters for virtual/reserved/accessible bytes, and an instant event per memory or thread call.
+ * Times are microseconds from the variant's first line (traces of different variants start together).
+ */
+export function chromeTrace(report: Report): { traceEvents: TraceEvent[]; displayTimeUnit: 'ms'; otherData: Record<string, string> } {
+  const ev: TraceEvent[] = [];
+  report.variants.forEach((v, i) => {
+    const pid = i + 1;
+    const p = v.processes[0];
+    ev.push({ name: 'process_name', ph: 'M', pid, args: { name: `${v.name}${p ? ` (${p.command})` : ''}` } });
+    ev.push({ name: 'process_sort_index', ph: 'M', pid, args: { sort_index: i } });
+    const t0 = originOf(v);
+    const { lanes, span } = threadLanes(v);
+    for (const l of lanes) {
+      ev.push({ name: 'thread_name', ph: 'M', pid, tid: l.tid, args: { name: `${l.tid} ${l.how}` } });
+      const start = Math.round(l.start * 1e6);
+      const end = Math.round((l.end ?? span) * 1e6);
+      ev.push({ name: l.how, cat: 'thread', ph: 'X', pid, tid: l.tid, ts: start, dur: Math.max(1, end - start), args: { why: l.why, stack: l.stack, arena: l.arena } });
+    }
+    for (const pt of v.timeline) {
+      ev.push({ name: 'memory', cat: 'memory', ph: 'C', pid, ts: Math.round(pt.t - t0), args: { virtual: pt.vsize, reserved: pt.reserved, accessible: pt.vsize - pt.reserved } });
+    }
+    for (const e of v.events) {
+      if (e.time === undefined) continue;
+      ev.push({
+        name: e.size !== undefined ? `${e.op} ${e.size}` : e.op, cat: e.kind ?? 'other', ph: 'i', s: 't', pid, tid: e.tid, ts: Math.round(e.time - t0),
+        args: { line: e.line, address: e.address, size: e.size, prot: e.prot, flags: e.flags, note: e.note, vsizeAfter: e.vsizeAfter },
+      });
+    }
+  });
+  return { traceEvents: ev, displayTimeUnit: 'ms', otherData: { tool: `${report.tool.name} ${report.tool.version}`, createdAt: report.createdAt } };
+}
+
+/** JSON safe to put inside <script type="application/json">: no "</script>", no "<!--". */
+export function jsonForHtml(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export interface HtmlParts {
+  /** the webview bundle (dist/webview.js) */
+  script: string;
+  /** stylesheets, in order */
+  styles: string[];
+  /** sha256 in base64 of `script` and of each style, for the CSP (computed by the caller: crypto differs per platform) */
+  scriptHash: string;
+  styleHashes: string[];
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/**
+ * One self-contained file: the report as JSON data, the same script and styles the panel uses, inlined,
+ * under a CSP that allows exactly those (by hash) and nothing from the network.
+ */
+export function standaloneHtml(report: Report, parts: HtmlParts, title = 'Go Memory Lens report'): string {
+  const csp = [
+    "default-src 'none'",
+    `script-src 'sha256-${parts.scriptHash}'`,
+    `style-src ${parts.styleHashes.map((h) => `'sha256-${h}'`).join(' ')}`,
+    'img-src data: blob:',
+    "connect-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  if (/<\/script/i.test(parts.script)) throw new Error('the webview bundle contains "</script": it cannot be inlined');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>${escapeHtml(title)}</title>
+${parts.styles.map((s) => `<style>${s}</style>`).join('\n')}
+</head>
+<body data-standalone="true">
+<main id="root" aria-live="polite"><p class="status running">Loading the report…</p></main>
+<script type="application/json" id="report-data">${jsonForHtml(report)}</script>
+<script>${parts.script}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,332 @@
+// The report as the panel shows it: a verdict, the side-by-side rows with the smallest marked and deltas
+// against a chosen baseline, the breakdown per category, the timeline series, thread lanes, the event
+// filter and suggestions. Pure functions of the Report, no DOM and no Node: the webview, the standalone
+// HTML and the unit tests all use this.
+import { formatBytes, formatMiB } from '../format';
+import { categoryLabel } from './explain';
+import { comparisonRows, dnsResolver } from './table';
+import type { CategoryKind, EventReport, ProcessReport, Report, ThreadReport, VariantReport } from '../../protocol/report';
+
+const MiB = 1024 * 1024;
+
+export const CATEGORY_ORDER: CategoryKind[] = ['thread-stack', 'guard-page', 'malloc-arena', 'go-heap', 'go-runtime', 'shared-library', 'executable', 'brk-heap', 'file', 'stack-vdso', 'other'];
+
+/** One sentence per category: what it is and why it is that size. */
+export const CATEGORY_WHY: Record<CategoryKind, string> = {
+  'thread-stack': 'glibc pthread_create maps every thread an 8 MiB stack (the ulimit -s default), MAP_STACK, reserved but only touched as the thread runs.',
+  'guard-page': 'a 4 KiB PROT_NONE page below each glibc thread stack, so an overflow faults instead of corrupting the neighbour.',
+  'malloc-arena': 'glibc gives threads that malloc their own arena: 128 MiB reserved PROT_NONE|MAP_NORESERVE, trimmed to a 64 MiB-aligned 64 MiB heap.',
+  'go-heap': 'the Go heap: 64 MiB arenas the runtime reserves at hints from 0xc000000000, committed as the program allocates.',
+  'go-runtime': 'the Go runtime\'s own reservations: page summaries, the scavenger index and arena metadata, sized for the whole address space but never touched.',
+  'shared-library': 'libc and the other shared libraries a dynamically linked (cgo) binary loads, and ld.so.',
+  executable: 'the program\'s own segments (text, data, bss), mapped by execve from the binary.',
+  'brk-heap': 'the classic heap that brk grows; glibc malloc uses it on the main thread.',
+  file: 'files mapped into memory (locale archives, caches).',
+  'stack-vdso': 'the main thread\'s stack and the kernel\'s vDSO/vvar pages, mapped by execve.',
+  other: 'anonymous mappings the log shows without a telling shape or stack.',
+};
+
+export function mainProcess(v: VariantReport): ProcessReport | undefined {
+  return v.processes[0];
+}
+
+export function usesCgo(v: VariantReport): boolean {
+  if (v.run?.cgoPackages?.length) return true;
+  if (v.run?.linkage === 'static') return false;
+  return (mainProcess(v)?.categories['thread-stack']?.count ?? 0) > 0 && (mainProcess(v)?.libraries.length ?? 0) > 0;
+}
+
+function count(p: ProcessReport | undefined, k: CategoryKind): number {
+  return p?.categories[k]?.count ?? 0;
+}
+function bytes(p: ProcessReport | undefined, k: CategoryKind): number {
+  return p?.categories[k]?.bytes ?? 0;
+}
+
+function signed(n: number, fmt: (x: number) => string): string {
+  return `${n >= 0 ? '+' : '−'}${fmt(Math.abs(n))}`;
+}
+
+/** "The default build reserves 290.3 MiB more virtual memory than pure: 4 thread stacks (32 MiB) + …" */
+export function verdict(report: Report): string {
+  const vs = report.variants.filter((v) => mainProcess(v));
+  if (vs.length === 0) return 'The log shows no process.';
+  if (vs.length === 1) {
+    const v = vs[0];
+    const p = mainProcess(v)!;
+    const k = p.kernel ? `; the kernel says ${formatMiB(p.kernel.vmSize)}` : '';
+    return `${v.name}: ${formatMiB(p.vsizeAtExit)} of virtual memory at ${p.measuredAt.what}${k}, ${p.threadsCreated + 1} threads (${count(p, 'thread-stack')} with glibc 8 MiB stacks), ${count(p, 'malloc-arena')} malloc arenas.`;
+  }
+  const big = vs.reduce((a, b) => (mainProcess(b)!.vsizeAtExit > mainProcess(a)!.vsizeAtExit ? b : a));
+  const small = vs.reduce((a, b) => (mainProcess(b)!.vsizeAtExit < mainProcess(a)!.vsizeAtExit ? b : a));
+  const pb = mainProcess(big)!;
+  const ps = mainProcess(small)!;
+  const diff = pb.vsizeAtExit - ps.vsizeAtExit;
+  if (diff === 0) return `All ${vs.length} variants have the same virtual size: ${formatMiB(pb.vsizeAtExit)}.`;
+  const parts: string[] = [];
+  const sorted = CATEGORY_ORDER
+    .map((k) => ({ k, d: bytes(pb, k) - bytes(ps, k), n: count(pb, k) - count(ps, k) }))
+    .filter((x) => x.d > 0)
+    .sort((a, b) => b.d - a.d);
+  for (const x of sorted.slice(0, 4)) {
+    parts.push(x.n > 0 && (x.k === 'thread-stack' || x.k === 'malloc-arena' || x.k === 'guard-page')
+      ? `${x.n} ${categoryLabel(x.k)} (${formatBytes(x.d)})`
+      : `${categoryLabel(x.k)} (${formatBytes(x.d)})`);
+  }
+  if (sorted.length > 4) parts.push('…');
+  const rss = pb.kernel?.vmRss !== undefined && ps.kernel?.vmRss !== undefined
+    ? `; resident memory differs by ${formatMiB(Math.abs(pb.kernel.vmRss - ps.kernel.vmRss))}` : '';
+  const who = usesCgo(big) && !usesCgo(small) ? ` (cgo)` : '';
+  return `The ${big.name}${who} build reserves ${formatMiB(diff)} more virtual memory than ${small.name}: ${parts.join(' + ')}${rss}.`;
+}
+
+export interface Cell {
+  text: string;
+  value?: number;
+  smallest?: boolean;
+  /** against the baseline variant, when the row is numeric */
+  delta?: string;
+}
+
+export interface ViewRow {
+  label: string;
+  /** a sentence for the row header's tooltip */
+  help?: string;
+  cells: Cell[];
+}
+
+const ROW_HELP: Record<string, string> = {
+  'VSZ at exit (model)': 'Virtual size rebuilt from the log at exit_group: every mapping the program had.',
+  'VmSize (kernel)': 'What /proc/PID/status said at the same moment, and how far the model is from it.',
+  'reserved PROT_NONE': 'Address space reserved but not accessible: it costs no memory.',
+  '8 MiB thread stacks': 'glibc pthread_create stacks (cgo threads); Go\'s own threads use stacks from the Go heap.',
+  'malloc arenas': 'glibc malloc arenas (64 MiB heaps carved from 128 MiB reservations).',
+};
+
+/** Rows whose values can be compared with a baseline (bytes or counts). */
+const BYTE_ROWS = new Set(['VSZ at exit (model)', 'VSZ peak (model)', 'RSS (kernel)', 'reserved PROT_NONE', 'binary size']);
+
+export function comparison(report: Report, baseline?: string): ViewRow[] {
+  const base = Math.max(0, report.variants.findIndex((v) => v.name === baseline));
+  return comparisonRows(report).map((r) => {
+    const defined = (r.values ?? []).filter((v): v is number => v !== undefined);
+    const min = defined.length >= 2 && !defined.every((v) => v === defined[0]) ? Math.min(...defined) : undefined;
+    const cells: Cell[] = r.cells.map((text, i) => {
+      const value = r.values?.[i];
+      const cell: Cell = { text, value, smallest: min !== undefined && value === min };
+      const b = r.values?.[base];
+      if (report.variants.length > 1 && i !== base && value !== undefined && b !== undefined && value !== b) {
+        cell.delta = BYTE_ROWS.has(r.label) ? signed(value - b, formatBytes) : signed(value - b, String);
+      }
+      return cell;
+    });
+    return { label: r.label, help: ROW_HELP[r.label], cells };
+  });
+}
+
+export interface Segment {
+  kind: CategoryKind;
+  label: string;
+  bytes: number;
+  count: number;
+  /** "4 × 8 MiB" where every item has the same size by construction */
+  detail: string;
+  why: string;
+  estimate: boolean;
+  share: number;
+}
+
+export interface Breakdown {
+  variant: string;
+  total: number;
+  kernel?: number;
+  segments: Segment[];
+}
+
+export function breakdown(report: Report): Breakdown[] {
+  return report.variants.flatMap((v) => {
+    const p = mainProcess(v);
+    if (!p) return [];
+    const total = CATEGORY_ORDER.reduce((s, k) => s + bytes(p, k), 0);
+    const segments = CATEGORY_ORDER.filter((k) => bytes(p, k) > 0).map((k) => {
+      const c = p.categories[k]!;
+      const uniform = (k === 'thread-stack' || k === 'guard-page' || k === 'malloc-arena') && c.count > 1 && c.bytes % c.count === 0;
+      return {
+        kind: k,
+        label: categoryLabel(k),
+        bytes: c.bytes,
+        count: c.count,
+        detail: uniform ? `${c.count} × ${formatBytes(c.bytes / c.count)} = ${formatBytes(c.bytes)}` : `${c.count > 1 ? `${c.count} mappings, ` : ''}${formatBytes(c.bytes)}`,
+        why: CATEGORY_WHY[k],
+        estimate: p.unseen.some((u) => u.kind === k && u.estimate && u.bytes > 0),
+        share: total > 0 ? c.bytes / total : 0,
+      };
+    });
+    return [{ variant: v.name, total, kernel: p.kernel?.vmSize, segments }];
+  });
+}
+
+export interface Marker {
+  /** seconds from the variant's first point */
+  t: number;
+  line: number;
+  kind: 'thread' | 'reservation';
+  label: string;
+}
+
+export interface Series {
+  variant: string;
+  /** seconds from the first point (or line numbers when the log has no timestamps) */
+  t: number[];
+  /** the log line of each point */
+  lines: number[];
+  vsize: number[];
+  reserved: number[];
+  accessible: number[];
+  markers: Marker[];
+  timed: boolean;
+}
+
+const BIG_RESERVATION = 8 * MiB;
+
+/** Time zero of a variant: its earliest timestamp (the execve usually), shared by the timeline, lanes and trace. */
+export function originOf(v: VariantReport): number {
+  let t0 = v.timeline.length ? v.timeline[0].t : Infinity;
+  for (const t of v.processes[0]?.threads ?? []) if (t.createdTime !== undefined && t.createdTime < t0) t0 = t.createdTime;
+  if (v.events.length && v.events[0].time !== undefined && v.events[0].time < t0) t0 = v.events[0].time;
+  return Number.isFinite(t0) ? t0 : 0;
+}
+
+export function timeline(report: Report): Series[] {
+  return report.variants.map((v) => {
+    const pts = v.timeline;
+    const timed = v.log.capture.timestamps !== 'none' && pts.length > 0 && pts.some((p) => p.t !== p.line);
+    const t0 = timed ? originOf(v) : 0;
+    const scale = (t: number) => (timed ? (t - t0) / 1e6 : t);
+    const markers: Marker[] = [];
+    for (const e of v.events) {
+      const t = timed ? (e.time !== undefined ? scale(e.time) : undefined) : e.line;
+      if (t === undefined) continue;
+      if ((e.op === 'clone' || e.op === 'clone3') && e.child !== undefined) markers.push({ t, line: e.line, kind: 'thread', label: `thread ${e.child} created by ${e.tid}` });
+      else if (e.op === 'mmap' && (e.size ?? 0) >= BIG_RESERVATION) markers.push({ t, line: e.line, kind: 'reservation', label: `${formatBytes(e.size!)} ${e.kind ? categoryLabel(e.kind) : ''}`.trim() });
+    }
+    return {
+      variant: v.name,
+      t: pts.map((p) => scale(timed ? p.t : p.line)),
+      lines: pts.map((p) => p.line),
+      vsize: pts.map((p) => p.vsize),
+      reserved: pts.map((p) => p.reserved),
+      accessible: pts.map((p) => p.vsize - p.reserved),
+      markers,
+      timed,
+    };
+  });
+}
+
+export interface Lane {
+  tid: number;
+  how: ThreadReport['how'];
+  why: string;
+  /** seconds from the variant's start; end undefined = alive at the end of the log */
+  start: number;
+  end?: number;
+  stack?: string;
+  arena?: string;
+  label: string;
+}
+
+export function threadLanes(v: VariantReport): { lanes: Lane[]; span: number } {
+  const p = mainProcess(v);
+  if (!p) return { lanes: [], span: 0 };
+  const t0 = originOf(v);
+  const timed = p.threads.some((t) => t.createdTime !== undefined);
+  const at = (time: number | undefined, line: number | undefined) => (timed ? (time !== undefined ? (time - t0) / 1e6 : undefined) : line);
+  const lanes = p.threads.map((t) => {
+    const start = at(t.createdTime, t.createdLine) ?? 0;
+    const end = at(t.exitedTime, t.exitedLine);
+    const stack = t.stackBytes ? `${formatBytes(t.stackBytes)} stack${t.guardBytes ? ` + ${formatBytes(t.guardBytes)} guard` : ''} at ${t.stackAddress}` : undefined;
+    return {
+      tid: t.tid, how: t.how, why: t.why, start, end, stack,
+      arena: t.arenaAddress ? `malloc arena at ${t.arenaAddress}` : undefined,
+      label: `${t.tid} · ${t.how}`,
+    };
+  });
+  const last = v.timeline.length ? at(v.timeline[v.timeline.length - 1].t, v.timeline[v.timeline.length - 1].line) ?? 0 : 0;
+  const span = Math.max(last, ...lanes.map((l) => l.end ?? l.start));
+  return { lanes, span };
+}
+
+export interface EventFilter {
+  tid?: number;
+  kind?: CategoryKind | 'none';
+  /** minimum size in bytes */
+  minSize?: number;
+  /** substring of op or note, case-insensitive */
+  text?: string;
+}
+
+/** Indexes of the events that pass the filter, in log order. */
+export function filterEvents(events: EventReport[], f: EventFilter): number[] {
+  const text = f.text?.trim().toLowerCase();
+  const out: number[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (f.tid !== undefined && e.tid !== f.tid) continue;
+    if (f.kind !== undefined && (f.kind === 'none' ? e.kind !== undefined : e.kind !== f.kind)) continue;
+    if (f.minSize !== undefined && (e.size ?? 0) < f.minSize) continue;
+    if (text && !e.op.toLowerCase().includes(text) && !e.note.toLowerCase().includes(text) && !(e.flags ?? '').toLowerCase().includes(text)) continue;
+    out.push(i);
+  }
+  return out;
+}
+
+export interface Suggestion {
+  text: string;
+  /** measured from this report, or a prediction to be measured by re-running */
+  measured: boolean;
+  rerun?: { variants?: string[]; env?: Record<string, string> };
+}
+
+export function suggestions(report: Report): Suggestion[] {
+  const out: Suggestion[] = [];
+  const by = new Map(report.variants.map((v) => [v.name, v]));
+  const cgo = report.variants.filter((v) => usesCgo(v) && mainProcess(v));
+  for (const v of cgo) {
+    const p = mainProcess(v)!;
+    const onlyNet = (v.run?.cgoPackages ?? []).every((x) => x === 'runtime/cgo' || x === 'net' || x === 'os/user');
+    for (const [alt, how] of [['netgo', '`-tags netgo`'], ['pure', '`CGO_ENABLED=0`']] as const) {
+      const a = by.get(alt);
+      const pa = a && mainProcess(a);
+      if (!pa || usesCgo(a) || (alt === 'netgo' && !onlyNet)) continue;
+      const stacks = count(p, 'thread-stack') - count(pa, 'thread-stack');
+      const arenas = count(p, 'malloc-arena') - count(pa, 'malloc-arena');
+      const saved = p.vsizeAtExit - pa.vsizeAtExit;
+      if (saved <= 0) continue;
+      out.push({
+        text: `${how} removes cgo from this program: ${stacks} fewer OS thread stack${stacks === 1 ? '' : 's'}, ${arenas} fewer malloc arena${arenas === 1 ? '' : 's'}, −${formatMiB(saved)} VSZ against ${v.name} (measured).`,
+        measured: true,
+      });
+      break;
+    }
+  }
+  const arenaHeavy = report.variants.filter((v) => count(mainProcess(v), 'malloc-arena') > 2 && !v.run?.env?.MALLOC_ARENA_MAX);
+  if (arenaHeavy.length) {
+    const n = Math.max(...arenaHeavy.map((v) => count(mainProcess(v), 'malloc-arena')));
+    out.push({
+      text: `MALLOC_ARENA_MAX=2 would cap glibc malloc arenas at 2 (${arenaHeavy.map((v) => v.name).join(', ')} ${arenaHeavy.length === 1 ? 'has' : 'have'} up to ${n}, ${formatMiB((n - 2) * 64 * MiB)} of reservations more). Re-run with it to measure.`,
+      measured: false,
+      rerun: { variants: arenaHeavy.map((v) => v.name), env: { MALLOC_ARENA_MAX: '2' } },
+    });
+  }
+  return out;
+}
+
+/** Short facts per variant for the header: Go version, DNS resolver, linkage. */
+export function variantFacts(v: VariantReport): string[] {
+  const f: string[] = [];
+  if (v.run?.goVersion) f.push(v.run.goVersion);
+  if (v.run?.linkage) f.push(v.run.linkage);
+  if (v.run) f.push(`DNS: ${dnsResolver(v.run.dns)}`);
+  if (v.partial) f.push(`partial: ${v.partialReasons.join('; ')}`);
+  return f;
+}

@@ -1,0 +1,161 @@
+// The event list: every memory and thread call of one variant, filterable, virtualized (only the rows in
+// view exist in the DOM, so 10^5+ rows scroll smoothly), keyboard-driven, with the selected call's
+// details (decoded flags, the engine's annotation, a -k stack) below it.
+import type { EventReport } from '../src/protocol/report';
+import { el } from './dom';
+
+const ROW_H = 24;
+const OVERSCAN = 12;
+
+export interface EventListOptions {
+  events: EventReport[];
+  /** indexes into events, in order */
+  visible: number[];
+  selectedLine?: number;
+  scrollTop?: number;
+  canOpenLog: boolean;
+  onSelect(line: number): void;
+  onOpenLog(line: number): void;
+  onScroll(top: number): void;
+}
+
+function size(n: number | undefined): string {
+  if (n === undefined) return '';
+  if (n >= 1024 * 1024) return `${(n / 1048576).toFixed(n % 1048576 === 0 ? 0 : 1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(n % 1024 === 0 ? 0 : 1)} KiB`;
+  return `${n} B`;
+}
+
+function time(e: EventReport, t0: number | undefined): string {
+  if (e.time === undefined || t0 === undefined) return '';
+  return `${((e.time - t0) / 1e6).toFixed(6)}`;
+}
+
+export function renderEventList(o: EventListOptions): { element: HTMLElement; select(line: number): void } {
+  const t0 = o.events.find((e) => e.time !== undefined)?.time;
+  const header = el('div', { cls: 'ev-row ev-head', attrs: { role: 'row' } },
+    ...['line', 's', 'tid', 'call', 'size', 'address', 'kind', 'what it is'].map((h) => el('span', { text: h, attrs: { role: 'columnheader' } })));
+  const spacer = el('div', { cls: 'ev-spacer' });
+  const rowsBox = el('div', { cls: 'ev-rows' });
+  const viewport = el('div', {
+    cls: 'ev-viewport',
+    attrs: { tabindex: '0', role: 'grid', 'aria-label': `Memory and thread events: ${o.visible.length} rows. Arrow keys move, Enter opens the log at that line.`, 'aria-rowcount': String(o.visible.length) },
+  }, spacer, rowsBox);
+  spacer.style.height = `${o.visible.length * ROW_H}px`;
+  const details = el('div', { cls: 'ev-details', attrs: { 'aria-live': 'polite' } });
+  const count = el('p', { cls: 'muted ev-count', text: `${o.visible.length.toLocaleString()} of ${o.events.length.toLocaleString()} events` });
+  let selected = o.visible.findIndex((i) => o.events[i].line === o.selectedLine);
+
+  const rowFor = (pos: number): HTMLElement => {
+    const e = o.events[o.visible[pos]];
+    const row = el('div', {
+      cls: `ev-row${pos === selected ? ' selected' : ''}${e.kind ? ` k-${e.kind}` : ''}`,
+      attrs: { role: 'row', 'aria-rowindex': String(pos + 1), 'aria-selected': pos === selected ? 'true' : 'false', 'data-line': String(e.line), id: `ev-${pos}` },
+    },
+    el('span', { text: String(e.line) }),
+    el('span', { text: time(e, t0) }),
+    el('span', { text: String(e.tid) }),
+    el('span', { cls: 'ev-op', text: e.op }),
+    el('span', { cls: 'num', text: size(e.size) }),
+    el('span', { cls: 'mono', text: e.address ?? (e.child !== undefined ? `→ ${e.child}` : '') }),
+    el('span', { text: e.kind ?? '' }),
+    el('span', { cls: 'ev-note', text: e.note, attrs: { title: e.note } }));
+    row.style.transform = `translateY(${pos * ROW_H}px)`;
+    row.addEventListener('click', () => choose(pos));
+    row.addEventListener('dblclick', () => o.canOpenLog && o.onOpenLog(e.line));
+    return row;
+  };
+
+  let lastRange = '';
+  const paint = (force = false) => {
+    const h = viewport.clientHeight || 400;
+    const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_H) - OVERSCAN);
+    const last = Math.min(o.visible.length, Math.ceil((viewport.scrollTop + h) / ROW_H) + OVERSCAN);
+    const key = `${first}:${last}:${selected}`;
+    if (!force && key === lastRange) return;
+    lastRange = key;
+    const frag = document.createDocumentFragment();
+    for (let pos = first; pos < last; pos++) frag.appendChild(rowFor(pos));
+    rowsBox.replaceChildren(frag);
+  };
+
+  const showDetails = () => {
+    if (selected < 0) {
+      details.replaceChildren(el('p', { cls: 'muted', text: 'Select an event to see its flags, the engine\'s explanation and its call stack.' }));
+      return;
+    }
+    const e = o.events[o.visible[selected]];
+    const dl = el('dl');
+    const add = (k: string, v: string | undefined) => { if (v) dl.append(el('dt', { text: k }), el('dd', { text: v })); };
+    add('call', `${e.op} by thread ${e.tid} (process ${e.pid}), line ${e.line}`);
+    add('address', e.address);
+    add('size', e.size !== undefined ? `${size(e.size)} (${e.size.toLocaleString()} bytes)` : undefined);
+    add('protection', e.prot);
+    add('flags', e.flags);
+    add('new thread', e.child !== undefined ? String(e.child) : undefined);
+    add('what it is', e.note);
+    add('virtual size after', size(e.vsizeAfter));
+    const parts: HTMLElement[] = [dl];
+    if (e.stack?.length) {
+      parts.push(el('p', { text: 'call stack (strace -k):' }), el('pre', { cls: 'stack', text: e.stack.join('\n') }));
+    }
+    if (o.canOpenLog) {
+      const b = el('button', { text: `Open the log at line ${e.line}`, attrs: { type: 'button' } });
+      b.addEventListener('click', () => o.onOpenLog(e.line));
+      parts.push(b);
+    }
+    details.replaceChildren(...parts);
+  };
+
+  const choose = (pos: number, scroll = false) => {
+    if (pos < 0 || pos >= o.visible.length) return;
+    selected = pos;
+    viewport.setAttribute('aria-activedescendant', `ev-${pos}`);
+    if (scroll) {
+      const top = pos * ROW_H;
+      if (top < viewport.scrollTop || top + ROW_H > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = Math.max(0, top - viewport.clientHeight / 2);
+    }
+    paint(true);
+    showDetails();
+    o.onSelect(o.events[o.visible[pos]].line);
+  };
+
+  viewport.addEventListener('scroll', () => {
+    paint();
+    o.onScroll(viewport.scrollTop);
+  }, { passive: true });
+  viewport.addEventListener('keydown', (ev) => {
+    const page = Math.max(1, Math.floor(viewport.clientHeight / ROW_H) - 1);
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
+    if (ev.key in moves) {
+      choose(Math.max(0, Math.min(o.visible.length - 1, (selected < 0 ? 0 : selected + moves[ev.key]))), true);
+      ev.preventDefault();
+    } else if (ev.key === 'Home' || ev.key === 'End') {
+      choose(ev.key === 'Home' ? 0 : o.visible.length - 1, true);
+      ev.preventDefault();
+    } else if (ev.key === 'Enter' && selected >= 0 && o.canOpenLog) {
+      o.onOpenLog(o.events[o.visible[selected]].line);
+    }
+  });
+
+  const element = el('div', { cls: 'event-list' }, count, el('div', { cls: 'ev-table' }, header, viewport), details);
+  // first paint once the viewport has a height
+  requestAnimationFrame(() => {
+    if (o.scrollTop) viewport.scrollTop = o.scrollTop;
+    paint(true);
+    showDetails();
+  });
+  return {
+    element,
+    select: (line: number) => {
+      // the closest event at or before the line
+      let best = -1;
+      for (let pos = 0; pos < o.visible.length; pos++) {
+        if (o.events[o.visible[pos]].line <= line) best = pos;
+        else break;
+      }
+      choose(Math.max(0, best), true);
+      viewport.focus();
+    },
+  };
+}

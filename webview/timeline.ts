@@ -1,0 +1,124 @@
+// VSZ, reserved and accessible bytes over time, one small chart per variant on a shared scale, drawn by
+// uPlot on canvas (10^6 points stay smooth). Thread creations and large reservations are ticks along
+// the bottom; hovering names the nearest one, clicking selects it in the event list.
+import uPlot from 'uplot';
+import type { Marker, Series } from '../src/core/report/view';
+import { el } from './dom';
+
+const MiB = 1024 * 1024;
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+function nearest(markers: Marker[], t: number, within: number): Marker | undefined {
+  let best: Marker | undefined;
+  let bestD = within;
+  for (const m of markers) {
+    const d = Math.abs(m.t - t);
+    if (d <= bestD) {
+      best = m;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+export interface TimelineHandle {
+  element: HTMLElement;
+  resize(width: number): void;
+  destroy(): void;
+}
+
+export function renderTimeline(series: Series[], onPick: (variant: string, line: number) => void): TimelineHandle {
+  const box = el('div', { cls: 'timeline-charts' });
+  const charts: uPlot[] = [];
+  const maxY = Math.max(MiB, ...series.flatMap((s) => s.vsize));
+  const maxX = Math.max(1e-6, ...series.map((s) => (s.t.length ? s.t[s.t.length - 1] : 0)));
+  const fg = cssVar('--vscode-foreground', '#444');
+  const grid = cssVar('--vscode-widget-border', 'rgba(128,128,128,0.25)') || 'rgba(128,128,128,0.25)';
+  const colors = {
+    vsize: cssVar('--vscode-charts-blue', '#3794ff'),
+    reserved: cssVar('--vscode-charts-purple', '#b180d7'),
+    accessible: cssVar('--vscode-charts-green', '#89d185'),
+    thread: cssVar('--vscode-charts-orange', '#d18616'),
+    reservation: cssVar('--vscode-charts-red', '#f14c4c'),
+  };
+  const width = Math.max(320, (document.body.clientWidth || 900) - 48);
+  for (const s of series) {
+    const caption = el('p', { cls: 'timeline-caption', attrs: { 'aria-live': 'polite' }, text: s.markers.length ? 'Hover the chart: ticks mark thread creations (orange) and reservations of 8 MiB or more (red); click to find the call in the event list.' : '' });
+    const holder = el('div', { cls: 'timeline-chart', attrs: { role: 'img', 'aria-label': `${s.variant}: virtual size from ${fmtMiB(s.vsize[0] ?? 0)} to ${fmtMiB(s.vsize[s.vsize.length - 1] ?? 0)}, peak ${fmtMiB(Math.max(0, ...s.vsize))}, ${s.markers.filter((m) => m.kind === 'thread').length} thread creations` } });
+    const fig = el('figure', { cls: 'timeline-variant', attrs: { 'data-variant': s.variant } }, el('figcaption', { text: s.variant }), holder, caption);
+    box.appendChild(fig);
+    if (s.t.length === 0) {
+      holder.appendChild(el('p', { cls: 'muted', text: 'No memory events in this log.' }));
+      continue;
+    }
+    const markersHook = (u: uPlot) => {
+      const ctx = u.ctx;
+      const { top, height } = u.bbox;
+      ctx.save();
+      ctx.lineWidth = Math.max(1, devicePixelRatio);
+      for (const m of s.markers) {
+        const x = Math.round(u.valToPos(m.t, 'x', true));
+        ctx.strokeStyle = m.kind === 'thread' ? colors.thread : colors.reservation;
+        ctx.beginPath();
+        ctx.moveTo(x, top + height);
+        ctx.lineTo(x, top + height - (m.kind === 'thread' ? 10 : 16) * devicePixelRatio);
+        ctx.stroke();
+      }
+      ctx.restore();
+    };
+    const opts: uPlot.Options = {
+      width,
+      height: 170,
+      scales: { x: { time: false, range: [0, maxX] }, y: { range: [0, maxY * 1.05] } },
+      axes: [
+        { stroke: fg, grid: { stroke: grid, width: 1 }, values: (_u, vals) => vals.map((v) => (s.timed ? `${v}s` : `line ${v}`)) },
+        { stroke: fg, grid: { stroke: grid, width: 1 }, size: 70, values: (_u, vals) => vals.map((v) => fmtMiB(v)) },
+      ],
+      series: [
+        { label: s.timed ? 'seconds' : 'line' },
+        { label: 'virtual (VSZ)', stroke: colors.vsize, width: 2, points: { show: false }, value: (_u, v) => (v == null ? '—' : fmtMiB(v)) },
+        { label: 'reserved (PROT_NONE)', stroke: colors.reserved, width: 1, dash: [4, 4], points: { show: false }, value: (_u, v) => (v == null ? '—' : fmtMiB(v)) },
+        { label: 'accessible', stroke: colors.accessible, width: 1, points: { show: false }, value: (_u, v) => (v == null ? '—' : fmtMiB(v)) },
+      ],
+      legend: { show: true, live: true },
+      cursor: { drag: { x: false, y: false } },
+      hooks: {
+        draw: [markersHook],
+        setCursor: [(u) => {
+          const idx = u.cursor.idx;
+          if (idx == null) return;
+          const t = s.t[idx];
+          const m = nearest(s.markers, t, maxX / 100);
+          caption.textContent = m ? `${m.label} (line ${m.line})` : `${s.timed ? `${t.toFixed(3)} s` : `line ${t}`}: ${fmtMiB(s.vsize[idx])} virtual`;
+        }],
+      },
+    };
+    const u = new uPlot(opts, [s.t, s.vsize, s.reserved, s.accessible], holder);
+    u.over.addEventListener('click', () => {
+      const idx = u.cursor.idx;
+      if (idx == null) return;
+      const m = nearest(s.markers, s.t[idx], maxX / 100);
+      onPick(s.variant, m ? m.line : lineAt(s, idx));
+    });
+    charts.push(u);
+  }
+  return {
+    element: box,
+    resize: (w: number) => charts.forEach((c) => c.setSize({ width: Math.max(320, w - 48), height: 170 })),
+    destroy: () => charts.forEach((c) => c.destroy()),
+  };
+}
+
+/** Without a marker nearby, the timeline point's own line is what the user clicked. */
+function lineAt(s: Series, idx: number): number {
+  return s.lines[idx];
+}
+
+function fmtMiB(n: number): string {
+  if (n >= 1024 * MiB) return `${(n / (1024 * MiB)).toFixed(2)} GiB`;
+  return `${(n / MiB).toFixed(n >= 100 * MiB ? 0 : 1)} MiB`;
+}
