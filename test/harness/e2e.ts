@@ -120,6 +120,9 @@ async function main(): Promise<number> {
     check(Number(threads![1]) >= 2, `implausible thread count: ${threads![0]}`);
     check(/8 MiB thread stacks/.test(text) && /malloc arenas/.test(text), 'the stacks/arenas rows are missing');
     check(/VmSize \(kernel\)/.test(text), 'the kernel check row is missing');
+    // the same sections as the standalone report
+    for (const title of ['Side by side', 'Where the virtual size goes', 'Timeline', 'Threads (', 'Events']) check(text.includes(title), `the panel has no "${title}" section`);
+    check(/build reserves \d+\.\d MiB more virtual memory than/.test(text), 'no verdict in the panel');
     // the terminals of the traced runs, named after their variants
     for (const v of VARIANTS) check(await page.getByText(`Go Memory Lens: ${v}`).count() > 0 || await page.locator(`[aria-label*="Go Memory Lens: ${v}"]`).count() > 0, `no terminal for ${v}`);
     // room for the whole table, and no toasts over it

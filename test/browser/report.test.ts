@@ -1,0 +1,144 @@
+// The standalone HTML report in a real browser (Debian's Chromium through playwright-core), built from real
+// logs of the net sample: every section is there, the numbers are the JSON report's, filters and clicks
+// work, no console errors, strace text stays text; a screenshot per theme goes to test-results/.
+import { strict as assert } from 'node:assert';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { analyzeLog } from '../../src/core/analyze';
+import { formatMiB } from '../../src/core/format';
+import { makeReport } from '../../src/core/investigate';
+import { renderStandaloneHtml } from '../../src/core/report/htmlFile';
+import type { Report } from '../../src/protocol/report';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const LOGS = path.join(REPO, 'test', 'fixtures', 'logs');
+const RESULTS = path.join(REPO, 'test-results');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+let browser: Browser;
+let report: Report;
+let file: string;
+const tmp = path.join(os.tmpdir(), `gml-browser-${process.pid}`);
+
+async function open(htmlFile: string, theme?: string): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  const dialogs: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  await page.goto(`file://${htmlFile}`);
+  if (theme) {
+    // these run in the page (strings: this file has no DOM types)
+    await page.evaluate(`sessionStorage.setItem('go-memory-lens-state', ${JSON.stringify(JSON.stringify({ reportId: 'x', theme }))})`);
+    await page.reload();
+  }
+  await page.locator('[data-section="events"] .ev-rows .ev-row').first().waitFor({ timeout: 15_000 });
+  return { page, errors, dialogs };
+}
+
+before(async () => {
+  mkdirSync(RESULTS, { recursive: true });
+  mkdirSync(tmp, { recursive: true });
+  const vs = [];
+  for (const [name, base] of [['default', 'net-default-go1.23'], ['pure', 'net-pure-go1.23'], ['netgo', 'net-netgo-go1.23']]) {
+    const kernel = JSON.parse(readFileSync(path.join(LOGS, `${base}.proc.json`), 'utf8'));
+    vs.push(await analyzeLog(path.join(LOGS, `${base}.strace`), { name, kernel }));
+  }
+  report = makeReport('analysis', vs);
+  report.package = 'samples/net';
+  file = path.join(tmp, 'net.html');
+  writeFileSync(file, await renderStandaloneHtml(report));
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+describe('standalone HTML report in Chromium', () => {
+  it('shows every section, the verdict, and the JSON report\'s numbers', async () => {
+    const { page, errors } = await open(file);
+    for (const s of ['header', 'comparison', 'suggestions', 'breakdown', 'timeline', 'threads', 'events']) {
+      assert.equal(await page.locator(`[data-section="${s}"]`).count(), 1, `section ${s}`);
+    }
+    assert.match(await page.locator('.verdict').innerText(), /The default \(cgo\) build reserves \d+\.\d MiB more virtual memory than pure/);
+    const vsz = await page.locator('tr[data-row="VSZ at exit (model)"] td > span:first-child').allInnerTexts();
+    assert.deepEqual(vsz, report.variants.map((v) => formatMiB(v.processes[0].vsizeAtExit)));
+    const kernel = await page.locator('tr[data-row="VmSize (kernel)"] td > span:first-child').allInnerTexts();
+    assert.deepEqual(kernel.map((k) => k.split(' (')[0]), report.variants.map((v) => formatMiB(v.processes[0].kernel!.vmSize)));
+    assert.equal(await page.locator('.timeline-variant canvas').count() >= 3, true, 'a uPlot canvas per variant');
+    assert.equal(await page.locator('[data-section="threads"] .lane').count(), report.variants[0].processes[0].threads.length);
+    assert.equal(await page.locator('[data-section="breakdown"] .variant-breakdown').count(), 3);
+    assert.equal(await page.locator('.ev-count').innerText(), `${report.variants[0].events.length} of ${report.variants[0].events.length} events`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('filters the event list by category and shows an event\'s details on click', async () => {
+    const { page, errors } = await open(file);
+    const events = report.variants[0].events;
+    const expected = events.filter((e) => e.kind === 'thread-stack').length;
+    // the category select is a vscode-elements single select: open it and pick the option as a user would
+    const sel = page.locator('vscode-single-select[aria-label="Category"]');
+    await sel.click();
+    await page.locator('vscode-single-select[aria-label="Category"] >> li', { hasText: 'thread stacks' }).first().click();
+    await page.waitForFunction(`document.querySelector('.ev-count')?.textContent?.startsWith('${expected} of')`, undefined, { timeout: 5000 });
+    const rows = page.locator('.ev-rows .ev-row');
+    assert.equal(await rows.count(), expected);
+    const first = events.find((e) => e.kind === 'thread-stack')!;
+    await rows.first().click();
+    const details = await page.locator('.ev-details').innerText();
+    assert.match(details, new RegExp(`line ${first.line}`));
+    assert.ok(details.includes(first.note), details);
+    assert.match(details, /MAP_STACK/);
+    // keyboard: the next row
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator('.ev-rows .ev-row.selected').getAttribute('data-line'), String(events.filter((e) => e.kind === 'thread-stack')[1].line));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('a screenshot per theme, with the theme\'s own colours', async () => {
+    const bg: Record<string, string> = {};
+    for (const theme of ['light', 'dark', 'high-contrast']) {
+      const { page, errors } = await open(file, theme);
+      bg[theme] = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+      await page.screenshot({ path: path.join(RESULTS, `report-${theme}.png`), fullPage: true });
+      assert.deepEqual(errors, [], theme);
+      await page.close();
+    }
+    assert.deepEqual(bg, { light: 'rgb(255, 255, 255)', dark: 'rgb(31, 31, 31)', 'high-contrast': 'rgb(0, 0, 0)' });
+  });
+
+  it('strace text is rendered as text, never as markup', async () => {
+    const log = path.join(tmp, 'evil.strace');
+    writeFileSync(log, [
+      '100 execve("/tmp/<img src=x onerror=alert(1)>", ["<script>alert(2)</script>"], 0x7ffc /* 1 var */) = 0',
+      '100 openat(AT_FDCWD, "/lib/<script>alert(3)</script>.so", O_RDONLY|O_CLOEXEC) = 3',
+      '100 mmap(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_DENYWRITE, 3, 0) = 0x7f0000000000',
+      '100 exit_group(0) = ?',
+      '100 +++ exited with 0 +++',
+      '',
+    ].join('\n'));
+    const vr = await analyzeLog(log, { name: '<b>evil</b>' });
+    const evil = makeReport('analysis', [vr]);
+    evil.package = '</script><script>alert(4)</script>';
+    const evilFile = path.join(tmp, 'evil.html');
+    writeFileSync(evilFile, await renderStandaloneHtml(evil));
+    const { page, errors, dialogs } = await open(evilFile);
+    const text = await page.locator('body').innerText();
+    assert.ok(text.includes('<b>evil</b>'), 'the variant name shows literally');
+    assert.ok(text.includes('</script><script>alert(4)</script>'), 'the package shows literally');
+    const notes = (await page.locator('.ev-note').allInnerTexts()).join('\n');
+    assert.ok(notes.includes('runs /tmp/<img src=x onerror=alert(1)>:'), `the program path shows literally in the events: ${notes}`);
+    assert.ok(notes.includes('Shared library script>.so'), 'a library path with "</script>" in it (its basename is "script>.so")');
+    assert.equal(await page.locator('main script, main img, main b').count(), 0, 'no element came from the data');
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
