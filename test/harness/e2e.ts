@@ -137,6 +137,18 @@ async function main(): Promise<number> {
       lap(t0, 'media/screenshot.png updated');
     }
 
+    // double-clicking an event opens that variant's own strace log at the event's line
+    const { frame } = await panelText(page, (t) => t.includes('Events'), 5000);
+    const row = frame.locator('.ev-rows .ev-row').nth(3);
+    const line = await row.getAttribute('data-line');
+    await row.dblclick();
+    const logTab = page.locator('.tabs-container .tab', { hasText: '.strace' }).first();
+    await logTab.waitFor({ timeout: 15_000 });
+    check(/\.strace/.test(await logTab.innerText()), 'no strace log tab');
+    const status = await page.locator('.statusbar').innerText();
+    check(status.includes(`Ln ${line},`), `the log did not open at line ${line} (status bar: ${status.replace(/\s+/g, ' ').slice(0, 200)})`);
+    lap(t0, `event at line ${line} opened in its strace log`);
+
     // a window reload brings the panel back through the serializer, with the same report
     await runCommand(page, 'Developer: Reload Window');
     await page.waitForEvent('load', { timeout: 60_000 });

@@ -165,7 +165,8 @@ function startPty(pty: PtyModule | undefined, file: string, args: string[], opts
     pid: p.pid,
     ptyUsed: true,
     write: (d) => p.write(d),
-    resize: (c, r) => p.resize(c, r),
+    // VS Code may resize the terminal after the program is gone; a closed pty throws ENOTTY then
+    resize: (c, r) => { try { p.resize(c, r); } catch { /* closed */ } },
     onData: (cb) => void p.onData(cb),
     onExit: (cb) => void p.onExit(({ exitCode, signal }) => cb(signal ? null : exitCode, signalName(signal))),
   };
