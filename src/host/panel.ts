@@ -194,6 +194,9 @@ class ReportPanel extends Disposable {
     super();
     panel.webview.html = panelHtml(panel.webview, extensionUri);
     this._register(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
+    // a hidden webview is torn down (no retainContextWhenHidden: it would keep a big report's DOM alive);
+    // when shown again it starts over, says `ready` with its saved state, and gets the report again
+    this._register(panel.onDidChangeViewState(() => { if (!panel.visible) this.ready = false; }));
     this._register(panel.onDidDispose(() => {
       this.disposeCallbacks.forEach((cb) => cb());
       this.dispose();
@@ -206,14 +209,20 @@ class ReportPanel extends Disposable {
 
   setReport(reportId: string, stored: Stored): void {
     this.current = { reportId, stored };
-    const where = stored.request?.packageDir ?? stored.report.package;
-    this.post({ type: 'report', reportId, report: stored.report, location: where ? vscode.workspace.asRelativePath(where, true) : undefined });
+    this.post(this.reportMessage()!);
   }
 
+  private reportMessage(): HostMessage | undefined {
+    if (!this.current) return undefined;
+    const { reportId, stored } = this.current;
+    const where = stored.request?.packageDir ?? stored.report.package;
+    return { type: 'report', reportId, report: stored.report, location: where ? vscode.workspace.asRelativePath(where, true) : undefined };
+  }
+
+  /** Status messages wait for `ready`; the report itself is (re)sent on every `ready`. */
   post(m: HostMessage): void {
     if (!this.ready) {
-      // only the latest report matters; status messages queue in order
-      this.pending = m.type === 'report' ? [...this.pending.filter((x) => x.type !== 'report'), m] : [...this.pending, m];
+      if (m.type !== 'report') this.pending.push(m);
       return;
     }
     void this.panel.webview.postMessage(m);
@@ -271,11 +280,13 @@ class ReportPanel extends Disposable {
     }
     const msg: WebviewMessage = m;
     switch (msg.type) {
-      case 'ready':
+      case 'ready': {
         this.ready = true;
-        for (const p of this.pending) void this.panel.webview.postMessage(p);
+        const report = this.reportMessage();
+        for (const p of report ? [report] : this.pending) void this.panel.webview.postMessage(p);
         this.pending = [];
         break;
+      }
       case 'rerun':
         if (this.current?.stored.request) this.rerun(this.current.stored.request);
         break;

@@ -149,13 +149,18 @@ async function main(): Promise<number> {
     check(status.includes(`Ln ${line},`), `the log did not open at line ${line} (status bar: ${status.replace(/\s+/g, ' ').slice(0, 200)})`);
     lap(t0, `event at line ${line} opened in its strace log`);
 
+    // the view's state (here: an event filter) is kept with the panel
+    await frame.locator('vscode-single-select[aria-label="Category"]').click();
+    await frame.locator('vscode-single-select[aria-label="Category"] >> li', { hasText: 'thread stacks' }).first().click();
+    const filtered = await frame.locator('.ev-count').innerText();
+    check(!/^(\d+) of \1 /.test(filtered), `the category filter did nothing: ${filtered}`);
     // a window reload brings the panel back through the serializer, with the same report
     await runCommand(page, 'Developer: Reload Window');
     await page.waitForEvent('load', { timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    const again = await panelText(page, (t) => VARIANTS.every((v) => t.includes(v)) && /threads created/.test(t), 60_000);
+    const again = await panelText(page, (t) => VARIANTS.every((v) => t.includes(v)) && /threads created/.test(t) && t.includes(filtered), 60_000);
     check(again.text.includes(threads![0].split('\n')[0].trim()), 'the restored panel shows a different report');
-    lap(t0, 'panel restored after a window reload');
+    lap(t0, `panel restored after a window reload, with its filter (${filtered})`);
     check(errors.length === 0, `errors in the browser console:\n${errors.join('\n')}`);
     return 0;
   } catch (err) {
