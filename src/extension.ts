@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     return variant ? investigator.run({ kind: 'trace', packageDir: dir, variants: [variant] }) : undefined;
   });
-  register(CMD_ANALYZE, async (arg) => {
+  register(CMD_ANALYZE, async (arg, binaryArg) => {
     let file = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : undefined;
     if (!file) {
       const active = vscode.window.activeTextEditor?.document;
@@ -58,7 +58,8 @@ export function activate(context: vscode.ExtensionContext): void {
       });
       file = picked?.[0]?.fsPath;
     }
-    return file ? investigator.analyze(file) : undefined;
+    const binary = binaryArg instanceof vscode.Uri ? binaryArg.fsPath : typeof binaryArg === 'string' ? binaryArg : undefined;
+    return file ? investigator.analyze(file, binary) : undefined;
   });
   register(CMD_RERUN, async () => {
     const last: RunRequest | undefined = investigator.lastRequest;

@@ -16,6 +16,7 @@ export interface EventListOptions {
   canOpenLog: boolean;
   onSelect(line: number): void;
   onOpenLog(line: number): void;
+  onOpenFrame(line: number, frame: number): void;
   onScroll(top: number): void;
 }
 
@@ -97,7 +98,15 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
     add('virtual size after', size(e.vsizeAfter));
     const parts: HTMLElement[] = [dl];
     if (e.stack?.length) {
-      parts.push(el('p', { text: 'call stack (strace -k):' }), el('pre', { cls: 'stack', text: e.stack.join('\n') }));
+      const frames = el('ol', { cls: 'stack', attrs: { 'aria-label': 'call stack, innermost first' } });
+      e.stack.forEach((f, i) => {
+        if (!o.canOpenLog) return void frames.appendChild(el('li', { text: f }));
+        // in the editor, a frame opens its source line (go tool addr2line on the binary kept with the report)
+        const link = el('a', { text: f, attrs: { href: '#', title: 'Open the source of this frame' } });
+        link.addEventListener('click', (ev) => { ev.preventDefault(); o.onOpenFrame(e.line, i); });
+        frames.appendChild(el('li', {}, link));
+      });
+      parts.push(el('p', { text: 'call stack (strace -k):' }), frames);
     }
     if (o.canOpenLog) {
       const b = el('button', { text: `Open the log at line ${e.line}`, attrs: { type: 'button' } });

@@ -263,6 +263,7 @@ function renderEvents(r: Report, variant: string): HTMLElement {
     canOpenLog: !host.standalone,
     onSelect: (line) => save({ selectedLine: line }),
     onOpenLog: (line) => host.post({ type: 'openLog', variant: v.name, line }),
+    onOpenFrame: (line, frame) => host.post({ type: 'openFrame', variant: v.name, line, frame }),
     onScroll: (top) => save({ scrollTop: top }),
   });
   eventList = list;

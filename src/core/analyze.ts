@@ -176,7 +176,7 @@ function buildVariantReport(
     address: e.addr !== undefined ? hex(e.addr) : undefined, size: e.size,
     prot: e.prot !== undefined ? protString(e.prot) : undefined,
     kind: e.kind, note: e.note, vsizeAfter: e.vsizeAfter, child: e.child,
-    stack: e.stack?.map((f) => `${f.func ? `${f.func}${f.offset ? '+' + f.offset : ''}` : f.address} (${path.basename(f.object)})`),
+    stack: e.stack?.map((f) => `${f.func ? `${f.func}${f.offset ? '+' + f.offset : ''}` : f.address} (${path.basename(f.object)}) [${f.address}]`),
   }));
   return {
     name: o.name ?? path.basename(source.files[0]),

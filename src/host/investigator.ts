@@ -182,8 +182,10 @@ export class Investigator extends Disposable {
       await vscode.commands.executeCommand('setContext', CTX_HAS_LAST, true);
       let reportId: string;
       try {
-        const copy = Object.fromEntries(report.variants.map((v) => [v.name, path.join(workDir ?? '', `${v.name}.strace`)]));
-        reportId = await this.panels().show(report, request, { copy: workDir ? copy : undefined });
+        const logs = Object.fromEntries(report.variants.map((v) => [v.name, path.join(workDir ?? '', `${v.name}.strace`)]));
+        // binaries only when there are stacks to map to source (they are megabytes each)
+        const binaries = settings.stacks ? Object.fromEntries(report.variants.filter((v) => v.run?.binary).map((v) => [v.name, path.join(workDir ?? '', v.run!.binary!)])) : undefined;
+        reportId = await this.panels().show(report, request, workDir ? { copy: { logs, binaries } } : {});
       } finally {
         if (workDir) await removeTempDir(workDir).catch((err: Error) => this.log.warn(`could not remove ${workDir}: ${err.message}`));
       }
@@ -211,19 +213,20 @@ export class Investigator extends Disposable {
   }
 
   /** Opens an existing strace log (captured anywhere) and shows its report; works in Restricted Mode too. */
-  async analyze(file: string): Promise<Outcome> {
+  /** binary: the traced executable, when known, for ELF accounting and -k frames to source */
+  async analyze(file: string, binary?: string): Promise<Outcome> {
     try {
       const vr = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Go Memory Lens: analyzing ${path.basename(file)}`, cancellable: true },
         async (_progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          return analyzeLog(file, { name: path.basename(file), signal: abort.signal });
+          return analyzeLog(file, { name: path.basename(file), binary, signal: abort.signal });
         },
       );
       const report = makeReport('analysis', [vr]);
       report.package = file;
-      const reportId = await this.panels().show(report, undefined, { own: { [vr.name]: file } });
+      const reportId = await this.panels().show(report, undefined, { own: { logs: { [vr.name]: file }, binaries: binary ? { [vr.name]: binary } : undefined } });
       this.log.info(`analyzed ${file}: ${vr.log.lines} lines, ${vr.log.unparsedLines} unreadable`);
       return { status: 'done', report, reportId };
     } catch (err) {

@@ -7,6 +7,10 @@ import * as vscode from 'vscode';
 import { chromeTrace } from '../core/report/exports';
 import { renderStandaloneHtml } from '../core/report/htmlFile';
 import { renderMarkdown } from '../core/report/table';
+import { readElf } from '../core/elf';
+import { addr2line, fileOffsetToVaddr, frameOffset } from '../core/run/addr2line';
+import { readSettings } from './settings';
+import { locateGo } from './tools';
 import { assertNever, isPanelState, isWebviewMessage, type ExportFormat, type HostMessage, type WebviewMessage } from '../protocol/messages';
 import type { Report } from '../protocol/report';
 import { Disposable } from './disposable';
@@ -29,6 +33,14 @@ interface Stored {
   request?: RunRequest;
   /** each variant's strace log: a copy kept with the report, or the user's own file for an analysis */
   logs?: Record<string, string>;
+  /** each variant's binary, kept when the logs have -k stacks (for go tool addr2line) */
+  binaries?: Record<string, string>;
+}
+
+/** Files to copy beside a report (their folder is about to be removed) or to refer to where they are. */
+export interface ReportFiles {
+  copy?: { logs?: Record<string, string>; binaries?: Record<string, string> };
+  own?: { logs?: Record<string, string>; binaries?: Record<string, string> };
 }
 
 export class ReportStore {
@@ -38,21 +50,21 @@ export class ReportStore {
     return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   }
 
-  /** Saves the report; `copyLogs` (variant → a log in a folder about to be removed) are copied beside it. */
-  async save(id: string, stored: Stored, copyLogs: Record<string, string> = {}): Promise<Stored> {
+  /** Saves the report; files in `files.copy` are copied beside it, `files.own` are referred to as they are. */
+  async save(id: string, stored: Stored, files: ReportFiles = {}): Promise<Stored> {
     await fsp.mkdir(this.dir, { recursive: true });
-    const logs: Record<string, string> = { ...(stored.logs ?? {}) };
-    const entries = Object.entries(copyLogs);
-    if (entries.length) {
-      const logDir = path.join(this.dir, id);
-      await fsp.mkdir(logDir, { recursive: true });
-      for (const [variant, file] of entries) {
-        const dest = path.join(logDir, `${variant.replace(/[^A-Za-z0-9_.-]/g, '_')}.strace`);
+    const logs: Record<string, string> = { ...(files.own?.logs ?? {}) };
+    const binaries: Record<string, string> = { ...(files.own?.binaries ?? {}) };
+    const copies: Array<[Record<string, string>, Record<string, string>, string]> = [[files.copy?.logs ?? {}, logs, '.strace'], [files.copy?.binaries ?? {}, binaries, '.bin']];
+    for (const [from, into, ext] of copies) {
+      for (const [variant, file] of Object.entries(from)) {
+        const dest = path.join(this.dir, id, `${variant.replace(/[^A-Za-z0-9_.-]/g, '_')}${ext}`);
+        await fsp.mkdir(path.dirname(dest), { recursive: true });
         await fsp.copyFile(file, dest);
-        logs[variant] = dest;
+        into[variant] = dest;
       }
     }
-    const full = { ...stored, logs };
+    const full: Stored = { ...stored, logs, binaries };
     await fsp.writeFile(path.join(this.dir, `${id}.json`), JSON.stringify(full));
     await this.prune();
     return full;
@@ -139,9 +151,9 @@ export class ReportPanels extends Disposable {
   }
 
   /** Shows a saved report in its package's panel, opening one beside the editor if needed. */
-  async show(report: Report, request?: RunRequest, logs: { copy?: Record<string, string>; own?: Record<string, string> } = {}): Promise<string> {
+  async show(report: Report, request?: RunRequest, files: ReportFiles = {}): Promise<string> {
     const reportId = this.store.newId();
-    const stored = await this.store.save(reportId, { report, request, logs: logs.own }, logs.copy);
+    const stored = await this.store.save(reportId, { report, request }, files);
     const key = request?.packageDir ?? report.package ?? reportId;
     const title = `Memory: ${path.basename(report.package ?? report.variants[0]?.name ?? 'report')}`;
     const existing = this.panels.get(key);
@@ -273,6 +285,34 @@ class ReportPanel extends Disposable {
     }
   }
 
+  /** A -k frame to its source line: the kept binary's program headers, then go tool addr2line. */
+  private async openFrame(variant: string, line: number, index: number): Promise<void> {
+    const stored = this.current?.stored;
+    const frame = stored?.report.variants.find((v) => v.name === variant)?.events.find((e) => e.line === line)?.stack?.[index];
+    const binary = stored?.binaries?.[variant];
+    if (!frame) return;
+    if (!binary) {
+      void vscode.window.showInformationMessage(`Go Memory Lens: the ${variant} binary was not kept with this report, so its stack cannot be mapped to source.`);
+      return;
+    }
+    try {
+      const offset = frameOffset(frame);
+      const elf = await readElf(binary);
+      const addr = offset !== undefined ? fileOffsetToVaddr(elf, offset) : undefined;
+      if (addr === undefined) throw new Error(`the frame "${frame}" is not in ${path.basename(binary)}`);
+      const scope = stored?.request ? vscode.Uri.file(stored.request.packageDir) : undefined;
+      const { go } = await locateGo(readSettings(scope).settings, scope);
+      const [src] = await addr2line(go, binary, [addr]);
+      if (!src) throw new Error(`go tool addr2line knows no source line for ${frame}`);
+      this.log.info(`${frame} → ${src.func} at ${src.file}:${src.line}`);
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(src.file));
+      const pos = new vscode.Position(Math.max(0, src.line - 1), 0);
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos), preview: true });
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Go Memory Lens: ${(err as Error).message}`);
+    }
+  }
+
   private receive(m: unknown): void {
     if (!isWebviewMessage(m)) {
       this.log.warn(`ignored a malformed message from the report panel: ${JSON.stringify(m)?.slice(0, 200)}`);
@@ -310,6 +350,9 @@ class ReportPanel extends Disposable {
         break;
       case 'openLog':
         void this.openLog(msg.variant, msg.line);
+        break;
+      case 'openFrame':
+        void this.openFrame(msg.variant, msg.line, msg.frame);
         break;
       default:
         assertNever(msg);

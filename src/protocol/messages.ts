@@ -31,7 +31,9 @@ export type WebviewMessage =
   | { type: 'copyMarkdown' }
   | { type: 'save'; format: ExportFormat }
   /** open the variant's own strace log at a line (the host resolves the file; the webview names no paths) */
-  | { type: 'openLog'; variant: string; line: number };
+  | { type: 'openLog'; variant: string; line: number }
+  /** open the source of frame `frame` of the -k stack of the event at `line` (go tool addr2line on the kept binary) */
+  | { type: 'openFrame'; variant: string; line: number; frame: number };
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(x)}`);
@@ -75,6 +77,9 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       return exactKeys(o, ['type', 'format']) && typeof o.format === 'string' && FORMATS.includes(o.format);
     case 'openLog':
       return exactKeys(o, ['type', 'variant', 'line']) && isName(o.variant) && Number.isInteger(o.line) && (o.line as number) >= 1;
+    case 'openFrame':
+      return exactKeys(o, ['type', 'variant', 'line', 'frame']) && isName(o.variant) && Number.isInteger(o.line) && (o.line as number) >= 1
+        && Number.isInteger(o.frame) && (o.frame as number) >= 0 && (o.frame as number) < 256;
     default:
       return false;
   }

@@ -92,7 +92,7 @@ async function main(): Promise<number> {
   lap(t0, `packaged ${path.relative(REPO, vsix)} (${(statSync(vsix).size / 1024).toFixed(1)} KiB)`);
   await installVsix(dirs, vsix);
   lap(t0, 'installed into code-server');
-  const ws = makeWorkspace(path.join(runs, 'workspace'));
+  const ws = makeWorkspace(path.join(runs, 'workspace'), { stacks: true });
   const server = await startServer(dirs, { env: await goCacheEnv() });
   const browser = await launchBrowser(dirs);
   const page = browser.page;
@@ -148,6 +148,16 @@ async function main(): Promise<number> {
     const status = await page.locator('.statusbar').innerText();
     check(status.includes(`Ln ${line},`), `the log did not open at line ${line} (status bar: ${status.replace(/\s+/g, ' ').slice(0, 200)})`);
     lap(t0, `event at line ${line} opened in its strace log`);
+
+    // with -k stacks, a frame of an event's call stack opens its Go source (go tool addr2line on the kept binary)
+    await frame.locator('.ev-rows .ev-row', { hasText: 'go-heap' }).first().click();
+    const frameLink = frame.locator('.ev-details ol.stack a', { hasText: 'runtime.' }).first();
+    await frameLink.waitFor({ timeout: 10_000 });
+    const frameText = await frameLink.innerText();
+    await frameLink.click();
+    const srcTab = page.locator('.tabs-container .tab.active', { hasText: '.go' }).first();
+    await srcTab.waitFor({ timeout: 20_000 });
+    lap(t0, `stack frame "${frameText}" opened ${await srcTab.innerText()}`);
 
     // the view's state (here: an event filter) is kept with the panel
     await frame.locator('vscode-single-select[aria-label="Category"]').click();

@@ -6,7 +6,8 @@ import { REPO } from './codeServer';
 
 const GO_MOD = (name: string) => `module example.com/${name}\n\ngo 1.21\n`;
 
-export function makeWorkspace(dir: string): string {
+/** stacks: trace with strace -k (the e2e test follows a stack frame to its source) */
+export function makeWorkspace(dir: string, opts: { stacks?: boolean } = {}): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const s of ['net', 'cgo']) cpSync(path.join(REPO, 'samples', s), path.join(dir, s), { recursive: true });
@@ -20,6 +21,7 @@ export function makeWorkspace(dir: string): string {
     'net/main_test.go': 'package main\n\nimport "testing"\n\nfunc TestNothing(t *testing.T) {}\n\nfunc main() {}\n',
     '.vscode/settings.json': JSON.stringify({
       'goMemoryLens.timeoutSeconds': 60,
+      ...(opts.stacks ? { 'goMemoryLens.stacks': true } : {}),
       'files.autoSave': 'off',
       'workbench.startupEditor': 'none',
       'workbench.colorTheme': 'Default Dark Modern',
