@@ -63,8 +63,31 @@ export interface InvestigateResult {
   strace: ToolLocation;
 }
 
+/** The run was cancelled (through InvestigateOptions.signal), in whichever step it was. */
+export class CancelledError extends Error {
+  constructor(step?: string) {
+    super(step ? `cancelled while ${step}` : 'cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
 /** The whole pipeline: locate tools, build every variant, trace each, analyze each, one report. */
 export async function investigate(opts: InvestigateOptions): Promise<InvestigateResult> {
+  let step: Progress['step'] = 'locate';
+  const onProgress = opts.onProgress;
+  try {
+    return await investigateSteps({ ...opts, onProgress: (p) => { step = p.step; onProgress?.(p); } });
+  } catch (err) {
+    // whatever a step threw when it saw the signal (an AbortError from a child process, a cut-short
+    // parse), the caller gets one kind of error for a cancel
+    if (opts.signal?.aborted && !(err instanceof CancelledError)) throw new CancelledError(STEP_WORDS[step]);
+    throw err;
+  }
+}
+
+const STEP_WORDS: Record<Progress['step'], string> = { locate: 'locating go and strace', build: 'building', trace: 'tracing', analyze: 'analyzing', done: 'finishing' };
+
+async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateResult> {
   const progress = opts.onProgress ?? (() => {});
   const log = opts.log ?? (() => {});
   const variants = opts.variants ?? DEFAULT_VARIANTS;
@@ -101,7 +124,7 @@ export async function investigate(opts: InvestigateOptions): Promise<Investigate
     for (let i = 0; i < builds.length; i++) {
       const b = builds[i] as BuildResult;
       const v = b.variant;
-      if (opts.signal?.aborted) throw new Error('cancelled');
+      if (opts.signal?.aborted) throw new CancelledError('tracing');
       const logFile = path.join(workDir, `${v.name}.strace`);
       progress({ step: 'trace', variant: v.name, index: i + 1, total: builds.length, message: `tracing ${v.name} (${i + 1} of ${builds.length})` });
       const mode = opts.mode ?? 'fast';
@@ -119,10 +142,11 @@ export async function investigate(opts: InvestigateOptions): Promise<Investigate
       vr.log.files = [path.basename(logFile)];
       if (tr.timedOut) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
       if (tr.cancelled) vr.partialReasons.push('the run was cancelled');
-      if (tr.signal) vr.partialReasons.push(`the program was killed by ${tr.signal}`);
+      if (tr.diskFull) vr.partialReasons.push('the disk holding the log filled up (no space left on device), so the run was stopped and the log is cut short');
+      if (tr.signal && !tr.diskFull && !tr.timedOut && !tr.cancelled) vr.partialReasons.push(`the program was killed by ${tr.signal}`);
       vr.partial = vr.partialReasons.length > 0;
       reports.push(vr);
-      if (tr.cancelled) throw new Error('cancelled');
+      if (tr.cancelled) throw new CancelledError('tracing');
     }
     progress({ step: 'done', message: 'done' });
     if (opts.keep) kept = true;

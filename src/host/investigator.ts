@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeLog } from '../core/analyze';
-import { BuildError, investigate, makeReport, type Progress } from '../core/investigate';
+import { BuildError, CancelledError, investigate, makeReport, type Progress } from '../core/investigate';
 import { removeTempDir, type Diagnostic as BuildDiagnostic } from '../core/run/build';
 import { ToolError } from '../core/run/tools';
 import type { Report } from '../protocol/report';
@@ -193,7 +193,7 @@ export class Investigator extends Disposable {
       return { status: 'done', report, reportId };
     } catch (err) {
       for (const t of terms.values()) t.finish(abort.signal.aborted ? '[cancelled]' : '[stopped]');
-      if (abort.signal.aborted || (err as Error).message === 'cancelled' || (err as Error).name === 'AbortError') {
+      if (abort.signal.aborted || err instanceof CancelledError) {
         this.log.info('cancelled; every process it started was stopped');
         void vscode.window.showInformationMessage('Go Memory Lens: cancelled.');
         return { status: 'cancelled', message: 'cancelled' };

@@ -4,6 +4,7 @@
 import { spawn as spawnChild } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { existsSync, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { IPty } from 'node-pty';
 import {
@@ -76,11 +77,15 @@ export interface TraceResult {
   logBytes: number;
   /** strace's pid, to check afterwards that nothing is left */
   tracerPid?: number;
+  /** the log's file system filled up: the run was stopped and the log is cut short */
+  diskFull?: boolean;
 }
 
 export const OUTPUT_CAP = 1024 * 1024;
 const DNS_LINES_CAP = 64;
 const SAMPLE_INTERVAL_MS = 100;
+/** Below this much free space on the log's file system, a run is stopped (strace would lose lines silently). */
+const MIN_FREE_BYTES = 512 * 1024;
 /** Sampling halves its rate each time this many samples pile up, so a long run stays bounded in memory. */
 const SAMPLES_CAP = 3000;
 const LOG_POLL_MS = 15;
@@ -337,7 +342,22 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     }
   };
 
-  const logTimer = setInterval(() => void readLog().catch(() => {}), LOG_POLL_MS);
+  // A full disk does not stop strace: it keeps tracing, writes nothing, and says so only at exit. Watching the
+  // free space lets the run stop cleanly instead, with the log it has.
+  let diskFull = false;
+  const logDir = path.dirname(opts.logFile);
+  const checkSpace = async () => {
+    const st = await fsp.statfs(logDir);
+    if (st.bavail * st.bsize < MIN_FREE_BYTES && !diskFull) {
+      diskFull = true;
+      notices.push(`the disk holding the log (${logDir}) is full; the run was stopped`);
+      void stop();
+    }
+  };
+  const logTimer = setInterval(() => {
+    void readLog().catch(() => {});
+    void checkSpace().catch(() => {});
+  }, LOG_POLL_MS);
   const sampleTimer = setInterval(() => {
     if (tgid === undefined || snapshotTaken) return;
     if (++sampleTick % sampleEvery !== 0) return;
@@ -396,6 +416,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   }
   await snapshotDone;
   out.finish();
+  if (out.straceLines.some((l) => /No space left on device/.test(l))) diskFull = true;
   const wallMs = elapsed();
 
   if (tgid === undefined && !timedOut && !cancelled) {
@@ -428,6 +449,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     logFile: opts.logFile,
     logBytes,
     tracerPid: child.pid,
+    ...(diskFull ? { diskFull } : {}),
   };
 }
 
