@@ -201,15 +201,18 @@ export class Investigator extends Disposable {
     }
   }
 
-  /** Opens an existing strace log (captured anywhere) and shows its report; works in Restricted Mode too. */
-  async analyze(file: string): Promise<Outcome> {
+  /**
+   * Opens an existing strace log (captured anywhere) and shows its report; works in Restricted Mode too.
+   * `binary`, when known, is the traced executable: its ELF headers size what execve mapped.
+   */
+  async analyze(file: string, binary?: string): Promise<Outcome> {
     try {
       const vr = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Go Memory Lens: analyzing ${path.basename(file)}`, cancellable: true },
         async (_progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
-          return analyzeLog(file, { name: path.basename(file), signal: abort.signal });
+          return analyzeLog(file, { name: path.basename(file), binary, signal: abort.signal });
         },
       );
       const report = makeReport('analysis', [vr]);
