@@ -234,7 +234,7 @@ export function diagnostics(ix: LogIndex, lines: LineSource, opts: { max?: numbe
   }
   const unended = [...ix.model.processes.values()].filter((p) => !p.ended && p.exitLine === undefined);
   if (unended.length > 0) {
-    at(ix.lastLine, DiagnosticSeverity.Warning, `The log ends before ${unended.length === 1 ? `process ${unended[0].pid} exits` : `processes ${unended.map((p) => p.pid).join(', ')} exit`} (no +++ exited +++ line): it was cut or strace detached, so the report is partial.`, 'no-exit');
+    at(ix.lastLine, DiagnosticSeverity.Warning, `The log ends before ${unended.length === 1 ? `${unended[0].pid === 0 ? 'the traced process' : `process ${unended[0].pid}`} exits` : `processes ${unended.map((p) => p.pid).join(', ')} exit`} (no +++ exited +++ line): it was cut or strace detached, so the report is partial.`, 'no-exit');
   }
   for (const c of ix.lost) {
     if (out.length >= max) break;
