@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { Outcome } from '../../src/host/investigator';
-import { waitFor } from './procs';
+import { processes, waitFor } from './procs';
 
 const file = (rel: string) => vscode.Uri.file(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, rel));
 
@@ -18,13 +18,20 @@ describe('strace logs in a real VS Code', function () {
   this.timeout(120_000);
   let doc: vscode.TextDocument;
 
+  // this extension's server only (another VS Code on the machine may run its own copy)
+  const serverPath = () => path.join(vscode.extensions.getExtension('go-memory-lens.go-memory-lens')!.extensionPath, 'dist', 'server.js');
+  const servers = () => processes().filter((p) => p.cmdline.includes(serverPath()));
+
   before(async () => {
+    // the extension is active (Go files were open) but no strace log was: the server has not been started
+    assert.deepEqual(servers(), []);
     doc = await vscode.workspace.openTextDocument(file('logs/cgo.strace'));
     await vscode.window.showTextDocument(doc);
   });
 
-  it('recognizes strace logs by extension and by their first line', async () => {
+  it('recognizes strace logs by extension and by their first line, and starts the server for them', async () => {
     assert.equal(doc.languageId, 'strace');
+    await waitFor('the language server process', () => servers().length === 1);
     const bare = await vscode.workspace.openTextDocument(file('logs/native-trace'));
     assert.equal(bare.languageId, 'strace', 'a file without extension whose first line is strace output');
   });
