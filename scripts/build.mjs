@@ -1,4 +1,4 @@
-// Bundles the CLI, the extension and the report webview with esbuild. Type checking is separate
+// Bundles the CLI, the extension, the strace language server and the report webview with esbuild. Type checking is separate
 // (`npm run typecheck`), as in the VS Code samples. `--production` minifies, `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -18,6 +18,8 @@ const node = {
 const entries = [
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  // the strace language server: its own process (stdio or node-ipc), so big logs never block the extension host
+  { ...node, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },
   // the webview runs in a browser frame: no Node, no vscode module, one self-contained script
   { bundle: true, platform: 'browser', target: 'chrome120', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
 ];

@@ -11,5 +11,6 @@ npm run -s lint
 npm run -s test:unit
 npm run -s test:system
 npm run -s test:browser
+npm run -s test:lsp
 npm run -s test:integration -- --no-build
 npm run -s test:e2e

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { isCandidateFile, scanGoFile } from './core/goSource';
 import { CMD_INVESTIGATE, CMD_TRACE, MainFuncLensProvider } from './host/codeLens';
 import { Investigator, type Outcome } from './host/investigator';
+import { startStraceLanguageClient } from './host/languageClient';
 import { ReportPanels, ReportStore, type RunRequest } from './host/panel';
 import { SECTION, readSettings } from './host/settings';
 
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const investigator: Investigator = new Investigator(context, log, () => panels);
   const panels: ReportPanels = new ReportPanels(context.extensionUri, store, (r) => void investigator.run(r), log);
   context.subscriptions.push(investigator, panels);
+  context.subscriptions.push(startStraceLanguageClient(context, log));
 
   const lenses = new MainFuncLensProvider(() => readSettings().settings.codeLensEnabled);
   context.subscriptions.push(lenses, vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file' }, lenses));
@@ -46,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     return variant ? investigator.run({ kind: 'trace', packageDir: dir, variants: [variant] }) : undefined;
   });
+  // the strace language server's "Analyze this log" lens passes the binary the log's first execve ran
   register(CMD_ANALYZE, async (arg, binaryArg) => {
     let file = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : undefined;
     if (!file) {

@@ -212,8 +212,11 @@ export class Investigator extends Disposable {
     }
   }
 
-  /** Opens an existing strace log (captured anywhere) and shows its report; works in Restricted Mode too. */
-  /** binary: the traced executable, when known, for ELF accounting and -k frames to source */
+  /**
+   * Opens an existing strace log (captured anywhere) and shows its report; works in Restricted Mode too.
+   * `binary`, when known, is the traced executable: its ELF headers size what execve mapped, and -k frames
+   * map to source through it.
+   */
   async analyze(file: string, binary?: string): Promise<Outcome> {
     try {
       const vr = await vscode.window.withProgress(

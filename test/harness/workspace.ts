@@ -36,5 +36,7 @@ export function makeWorkspace(dir: string, opts: { stacks?: boolean } = {}): str
   }
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
   cpSync(path.join(REPO, 'test', 'fixtures', 'logs', 'cgo-default-go1.23.strace'), path.join(dir, 'logs', 'cgo.strace'));
+  // no extension: the strace language is recognized by the first line alone
+  cpSync(path.join(REPO, 'test', 'fixtures', 'logs', 'native-default-go1.23.strace'), path.join(dir, 'logs', 'native-trace'));
   return dir;
 }
