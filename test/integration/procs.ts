@@ -1,6 +1,7 @@
 // The process table and temp folders, read the way ps would, to prove a run left nothing behind.
 import { readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import { descendantsOf } from '../../src/core/run/proc';
 
 export interface Proc {
   pid: number;
@@ -22,8 +23,13 @@ export function processes(): Proc[] {
 }
 
 /** Processes that run something out of one of our private build folders (strace or the program). */
+/**
+ * Processes this extension host started (its descendants: node-pty forks strace from here) that run
+ * something out of one of our private build folders. Other processes on the machine are not ours to count.
+ */
 export function runProcesses(): Proc[] {
-  return processes().filter((p) => p.cmdline.includes('go-memory-lens-'));
+  const mine = new Set(descendantsOf(process.pid));
+  return processes().filter((p) => mine.has(p.pid) && p.cmdline.includes('go-memory-lens-'));
 }
 
 export function leftoverTempDirs(): string[] {

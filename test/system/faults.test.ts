@@ -10,15 +10,15 @@ import * as path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BuildError, investigate, type InvestigateOptions, type Progress } from '../../src/core/investigate';
+import { descendantsOf } from '../../src/core/run/proc';
 import { ToolError, findGo } from '../../src/core/run/tools';
 
 const run = promisify(execFile);
 
-/** Processes started from our private build folders (strace and the program both name it). */
+/** Processes this test started (descendants) that run out of a private build folder (strace and the program name it). */
 function ourProcesses(): string[] {
   const out: string[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
+  for (const d of descendantsOf(process.pid).map(String)) {
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (cmd.includes('go-memory-lens-') && !cmd.includes('faults.test')) out.push(`${d}: ${cmd.trim()}`);
