@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { readElf, loadedImageSize, type ElfInfo } from './elf';
 import { statusField } from './run/proc';
 import { hex } from './format';
-import { TraceModel, type ProcessState, type UnseenPart } from './model/model';
+import { MODEL_DETAIL_CALLS, TraceModel, type ProcessState, type UnseenPart } from './model/model';
 import { readLog, resolveLogSource, type LogSource, type ParseSummary } from './strace/reader';
 import { protString } from './strace/args';
 import { napkinMath } from './report/explain';
@@ -47,7 +47,7 @@ export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptio
     }
   }
   const model = new TraceModel({ exeIsGo: elf?.isGo, maxEvents: opts.maxEvents });
-  const summary = await readLog(source, (e) => model.onEvent(e), { signal: opts.signal });
+  const summary = await readLog(source, (e) => model.onEvent(e), { signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS });
   model.finish();
   return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
 }

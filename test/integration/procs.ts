@@ -22,7 +22,7 @@ export function processes(): Proc[] {
   return out;
 }
 
-/** Processes that run something out of one of our private build folders (strace or the program). */
+
 /**
  * Processes this extension host started (its descendants: node-pty forks strace from here) that run
  * something out of one of our private build folders. Other processes on the machine are not ours to count.

@@ -116,6 +116,10 @@ export interface ModelOptions {
 
 const THREAD_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MEMORY_CALLS = new Set(['mmap', 'mmap2', 'munmap', 'mprotect', 'pkey_mprotect', 'mremap', 'brk', 'madvise', 'shmat', 'shmdt']);
+/** Every call whose argument or return text the model reads; for the rest it needs only who, when and the outcome. */
+export const MODEL_DETAIL_CALLS: ReadonlySet<string> = new Set([
+  ...THREAD_CALLS, ...MEMORY_CALLS, 'execve', 'execveat', 'exit_group', 'openat', 'open', 'creat', 'openat2', 'close',
+]);
 const GO_WRAPPERS = /^runtime\.(mmap|sysMmap|callCgoMmap|munmap|sysMunmap|callCgoMunmap|sysReserveOS|sysAllocOS|sysMapOS|sysFreeOS|sysHugePageOS|sysNoHugePageOS|sysUsedOS|sysUnusedOS|sysReserve|sysAlloc|sysMap|sysFree|sysReserveAligned|systemstack|mprotect|madvise)\b/;
 
 /**
@@ -365,6 +369,7 @@ export class TraceModel {
   private onSyscall(e: SyscallEvent): void {
     const t = this.threadOf(e.pid, e);
     const name = e.name;
+    if (!MODEL_DETAIL_CALLS.has(name)) return; // most calls of a log: the thread is all they tell
     if (THREAD_CALLS.has(name)) {
       // t.tid, not e.pid: they differ for the first thread of a terminal log (pid 0 until prefixes start)
       const inflight = this.inflightClone.get(t.tid);

@@ -13,6 +13,11 @@ export class LineSplitter {
     private readonly onLine: (line: string) => void,
     /** A line longer than this is cut (the rest is dropped up to the next newline) so memory stays bounded. */
     private readonly maxLineLength = 16 * 1024 * 1024,
+    /**
+     * When given, lines that arrive in Buffer chunks go here undecoded, as `buf[start, end)`: a consumer that
+     * scans bytes can decode only the parts it keeps. The bytes are valid only during the call.
+     */
+    private readonly onLineBytes?: (buf: Buffer, start: number, end: number) => void,
   ) {}
 
   private truncatedPartial = false;
@@ -41,9 +46,9 @@ export class LineSplitter {
         this.partial = [];
         this.partialLength = 0;
         this.truncatedPartial = false;
-        this.emit(whole.toString('latin1'));
+        this.emitBytes(whole, 0, whole.length);
       } else {
-        this.emit(chunk.toString('latin1', start, Math.min(nl, start + this.maxLineLength)));
+        this.emitBytes(chunk, start, Math.min(nl, start + this.maxLineLength));
       }
       start = nl + 1;
     }
@@ -97,6 +102,14 @@ export class LineSplitter {
     this.partialLength += piece.length;
   }
 
+  private emitBytes(buf: Buffer, start: number, end: number): void {
+    if (!this.onLineBytes) {
+      this.emit(buf.toString('latin1', start, end));
+      return;
+    }
+    this.onLineBytes(buf, start, end > start && buf[end - 1] === 13 ? end - 1 : end);
+  }
+
   private emit(line: string): void {
     const len = line.length;
     this.onLine(len > 0 && line.charCodeAt(len - 1) === 13 ? line.slice(0, len - 1) : line);
@@ -109,7 +122,7 @@ export class LineSplitter {
       const whole = Buffer.concat(this.partial, this.partialLength);
       this.partial = [];
       this.partialLength = 0;
-      this.emit(whole.toString('latin1'));
+      this.emitBytes(whole, 0, whole.length);
       return true;
     }
     if (this.partialString) {

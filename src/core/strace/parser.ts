@@ -1,4 +1,8 @@
 import { LineSplitter } from './lineSplitter';
+import {
+  NAME_CHAR, NameTable, UNFINISHED, bytesAre, digits, endsWithUnfinished, headDepthOfBytes, headDepthOfString, latin1, newParsedCall, parseCallBytes, parseCallTail,
+  type NameInfo, type ParsedCall,
+} from './bytes';
 import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, TraceEvent, UnparsedLine } from './events';
 
 /** A call whose first half was printed with `<unfinished ...>` and whose `<... resumed>` half is awaited. */
@@ -7,6 +11,8 @@ interface PendingCall {
   args: string;
   line: number;
   time?: number;
+  /** the bracket depth the first half leaves (see headDepthOfBytes); worked out when first needed */
+  depth?: number;
 }
 
 /** The entry of a call, emitted at once for the few calls whose *start* matters (exit_group: the kernel check). */
@@ -30,6 +36,15 @@ export interface ParserOptions {
   keepUnparsed?: number;
   /** longest line kept in an unparsed record */
   maxKeptText?: number;
+  /**
+   * The calls whose argument and return text the consumer reads (default: every call). The others, when
+   * they arrive as Buffers, are read from the ends of their lines: their arguments are neither decoded nor
+   * checked, so they come with `args` and `ret` empty (pid, times, lines, name, retval, errno, duration and
+   * status are as usual), a malformed argument list among them is not counted as unparsed, and
+   * `style.truncatedStrings` speaks of the detail calls only. Not scanning what nobody reads is most of
+   * what a big log costs.
+   */
+  detailCalls?: ReadonlySet<string>;
 }
 
 const DEFAULT_ENTRY_CALLS: ReadonlySet<string> = new Set(['exit_group', 'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork']);
@@ -49,7 +64,6 @@ const C_LBRACE = 123;
 const C_RBRACE = 125;
 const C_LT = 60;
 
-const UNFINISHED = ' <unfinished ...>';
 const US_PER_DAY = 86_400_000_000;
 
 function isDigit(c: number): boolean {
@@ -82,6 +96,9 @@ export class StraceParser {
   /** a syscall line cut by program output (strace and the program sharing a terminal) */
   private fragment: { pid: number; time?: number; line: number; text: string } | undefined;
 
+  private readonly names: NameTable;
+  private readonly scratch: ParsedCall = newParsedCall();
+
   readonly unparsed: UnparsedLine[] = [];
   unparsedCount = 0;
   linesRead = 0;
@@ -99,8 +116,12 @@ export class StraceParser {
   };
 
   constructor(private readonly opts: ParserOptions) {
-    this.splitter = new LineSplitter((l) => this.onLine(l));
+    this.splitter = new LineSplitter((l) => this.onLine(l), undefined, (b, start, end) => {
+      if (!this.fastLine(b, start, end)) this.onLine(latin1(b, start, end));
+    });
     this.entryCalls = opts.entryCalls ?? DEFAULT_ENTRY_CALLS;
+    const detail = opts.detailCalls;
+    this.names = new NameTable((name) => ({ name, detail: detail === undefined || detail.has(name), entry: this.entryCalls.has(name) }));
     this.keepUnparsed = opts.keepUnparsed ?? 1000;
     this.maxKeptText = opts.maxKeptText ?? 500;
     if (opts.fixedPid !== undefined) this.style.pidPrefix = 'fixed';
@@ -300,6 +321,160 @@ export class StraceParser {
     }
     if (this.entryCalls.has(name)) this.emit({ type: 'entry', pid, time, line: lineNo, name, args: ev.args });
     this.held = ev;
+  }
+
+  // ---------------------------------------------------------------- the byte path
+  //
+  // Lines that arrive as Buffers are first tried here, on their bytes: the common shapes of a `-f -tt` log
+  // (`PID HH:MM:SS.micro name(ARGS) = RET <DUR>`, its `<unfinished ...>` and `<... name resumed>` halves)
+  // are parsed in one pass, and only the fields an event keeps become strings. Anything else (other
+  // prefixes and clocks, exits, signals, strace's messages, -k frames, a line cut by program output, any
+  // line the string path would reject) returns false *before any state changes*, and the line goes to
+  // onLine, the reference. Both paths give the same events; a unit test holds them to it.
+
+  /** Parses one line from its bytes, or returns false without side effects. */
+  private fastLine(b: Buffer, start: number, end: number): boolean {
+    if (this.fragment !== undefined || this.opts.fixedPid !== undefined || end - start < 20) return false;
+    // "PID " (the plain -f prefix)
+    let i = start;
+    let pid = 0;
+    for (let d = b[i] - C_0; d >= 0 && d <= 9 && i < end; d = b[++i] - C_0) pid = pid * 10 + d;
+    if (i === start || i - start > 9 || b[i] !== C_SPACE) return false;
+    while (i < end && b[i] === C_SPACE) i++;
+    // "HH:MM:SS.uuuuuu " (-tt) exactly; other clocks take the string path
+    let h = b[i] - C_0;
+    if (h < 0 || h > 9) return false;
+    i++;
+    const d2 = b[i] - C_0;
+    if (d2 >= 0 && d2 <= 9) {
+      h = h * 10 + d2;
+      i++;
+    }
+    if (end - i < 15 || b[i] !== C_COLON || b[i + 3] !== C_COLON || b[i + 6] !== C_DOT || b[i + 13] !== C_SPACE) return false;
+    const mm = digits(b, i + 1, 2);
+    const ss = digits(b, i + 4, 2);
+    const frac = digits(b, i + 7, 6);
+    if (mm < 0 || ss < 0 || frac < 0) return false;
+    i += 14;
+    while (i < end && b[i] === C_SPACE) i++;
+    if (i >= end) return false;
+    const us = ((h * 60 + mm) * 60 + ss) * 1e6 + frac;
+    let dayOffset = this.dayOffset;
+    if (this.lastTimeOfDay >= 0 && us + dayOffset < this.lastTimeOfDay - 3_600_000_000) dayOffset += US_PER_DAY;
+    const time = us + dayOffset;
+
+    const c = b[i];
+    if (c === C_LT) return this.fastResumed(b, i, end, pid, time, dayOffset);
+    if (c === 43 /* + */ || c === 45 /* - */ || (c === 115 /* s */ && bytesAre(b, i, end, 'strace: '))) return false;
+    // "name(" ...
+    const nameStart = i;
+    let hash = 0;
+    while (i < end && NAME_CHAR[b[i]] === 1) hash = (Math.imul(hash, 31) + b[i++]) | 0;
+    if (i === nameStart || b[i] !== C_LPAREN) return false;
+    const info = this.names.lookup(b, nameStart, i, hash);
+    const name = info.name;
+    const argsStart = i + 1;
+    const keep = info.detail || info.entry;
+    if (endsWithUnfinished(b, argsStart, end)) {
+      const argsEnd = end - UNFINISHED.length;
+      // a call the consumer does not read keeps no text, and its halves are joined without a scan
+      const depth = keep ? headDepthOfBytes(b, argsStart, argsEnd) : 1;
+      const args = keep ? latin1(b, argsStart, argsEnd) : '';
+      this.commitLine(time, dayOffset);
+      const lineNo = this.lineNo;
+      const p = this.pending.get(pid);
+      if (p) {
+        // the previous call of this thread never resumed (strace lost it): report and replace
+        this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
+      }
+      this.pending.set(pid, { name, args, line: lineNo, time, depth });
+      if (info.entry) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
+      return true;
+    }
+    const call = keep ? parseCallBytes(b, argsStart, end, 1, this.scratch) : parseCallTail(b, argsStart, end, this.scratch);
+    if (call === undefined) return false;
+    this.commitLine(time, dayOffset);
+    const args = keep ? latin1(b, argsStart, call.argsEnd) : '';
+    const ev = this.callEvent(b, call, info, args, pid, time, this.lineNo);
+    if (info.entry) this.emit({ type: 'entry', pid, time, line: this.lineNo, name, args });
+    this.held = ev;
+    return true;
+  }
+
+  /** `<... name resumed>REST`: joined with the pending first half, as onResumedLine does. */
+  private fastResumed(b: Buffer, i: number, end: number, pid: number, time: number, dayOffset: number): boolean {
+    if (b[i + 1] !== C_DOT || b[i + 2] !== C_DOT || b[i + 3] !== C_DOT || b[i + 4] !== C_SPACE) return false;
+    const nameStart = i + 5;
+    let k = nameStart;
+    let hash = 0;
+    while (k < end && NAME_CHAR[b[k]] === 1) hash = (Math.imul(hash, 31) + b[k++]) | 0;
+    // " resumed>" right after the name; other shapes take the string path
+    if (k === nameStart || !bytesAre(b, k, end, ' resumed>')) return false;
+    const info = this.names.lookup(b, nameStart, k, hash);
+    const name = info.name;
+    const restStart = k + 9;
+    // resumed and cut again, or resumed then interrupted by the exit: rare, the string path knows them
+    if (b[restStart] === C_SPACE && b[restStart + 1] === C_LT) return false;
+    if (endsWithUnfinished(b, restStart, end)) return false;
+    let pendingKey = pid;
+    let p = this.pending.get(pid);
+    if (p === undefined && pid !== 0 && this.pending.get(0)?.name === name) {
+      // strace -f to a terminal: the first thread's call, begun before prefixes started (see onResumedLine)
+      p = this.pending.get(0);
+      pendingKey = 0;
+    }
+    const matched = p !== undefined && p.name === name;
+    const keep = info.detail || info.entry;
+    let depth = 1;
+    if (matched && keep) {
+      depth = p!.depth ??= headDepthOfString(p!.args);
+      if (depth < 0) return false;
+    }
+    const call = keep ? parseCallBytes(b, restStart, end, depth, this.scratch) : parseCallTail(b, restStart, end, this.scratch);
+    if (call === undefined) return false;
+    this.commitLine(time, dayOffset);
+    const lineNo = this.lineNo;
+    let startLine = lineNo;
+    let startTime: number | undefined = time;
+    let args = '';
+    if (matched) {
+      this.pending.delete(pendingKey);
+      startLine = p!.line;
+      startTime = p!.time;
+      if (keep) args = p!.args + latin1(b, restStart, call.argsEnd);
+    } else {
+      this.orphanResumed++;
+      if (keep) args = latin1(b, restStart, call.argsEnd);
+    }
+    const ev = this.callEvent(b, call, info, args, pid, startTime, startLine);
+    if (startLine !== lineNo) {
+      ev.resumedLine = lineNo;
+      ev.resumedTime = time;
+    }
+    this.held = ev;
+    return true;
+  }
+
+  /** What onLine does for every line it accepts with a plain pid and a -tt clock, before the content. */
+  private commitLine(time: number, dayOffset: number): void {
+    this.lineNo++;
+    this.linesRead++;
+    if (this.held !== undefined) this.flushHeld();
+    this.style.pidPrefix = 'plain';
+    this.dayOffset = dayOffset;
+    this.lastTimeOfDay = time;
+    if (this.style.timestamps === 'none') this.style.timestamps = 'time-us';
+  }
+
+  private callEvent(b: Buffer, c: ParsedCall, info: NameInfo, args: string, pid: number, time: number | undefined, lineNo: number): SyscallEvent {
+    if (c.truncatedStrings) this.style.truncatedStrings = true;
+    if (c.duration !== undefined) this.style.durations = true;
+    if (c.fdPaths) this.style.fdPaths = true;
+    return {
+      type: 'syscall', pid, time, line: lineNo, name: info.name, args,
+      ret: info.detail || info.entry ? latin1(b, c.retStart, c.retEnd) : '',
+      retval: c.retval, errno: c.errno, retNote: c.retNote, duration: c.duration, status: 'complete',
+    };
   }
 
   private looksLikeLineStart(text: string): boolean {

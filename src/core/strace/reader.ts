@@ -61,13 +61,20 @@ function ffSource(files: string[]): LogSource {
 }
 
 /** Reads a log (or -ff set) and sends each event to `onEvent`, in time order. Streams; memory stays bounded. */
-export async function readLog(source: LogSource, onEvent: (e: LogEvent) => void, opts: { signal?: AbortSignal } = {}): Promise<ParseSummary> {
-  if (!source.pids) return readSingle(source.files[0], onEvent, opts.signal);
-  return readMerged(source, onEvent, opts.signal);
+export interface ReadLogOptions {
+  signal?: AbortSignal;
+  /** the calls whose argument and return text the consumer reads (see ParserOptions.detailCalls) */
+  detailCalls?: ReadonlySet<string>;
 }
 
-async function readSingle(file: string, onEvent: (e: LogEvent) => void, signal?: AbortSignal): Promise<ParseSummary> {
-  const parser = new StraceParser({ onEvent });
+export async function readLog(source: LogSource, onEvent: (e: LogEvent) => void, opts: ReadLogOptions = {}): Promise<ParseSummary> {
+  if (!source.pids) return readSingle(source.files[0], onEvent, opts);
+  return readMerged(source, onEvent, opts);
+}
+
+async function readSingle(file: string, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
+  const { signal } = opts;
+  const parser = new StraceParser({ onEvent, detailCalls: opts.detailCalls });
   let bytes = 0;
   const stream = createReadStream(file, { highWaterMark: CHUNK });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -106,12 +113,14 @@ function summarize(parsers: StraceParser[], bytes: number): ParseSummary {
  * -ff: one file per thread, no pid column. Each file is parsed on its own and the events are merged by
  * timestamp (a k-way merge that reads each file a chunk at a time, so memory stays bounded).
  */
-async function readMerged(source: LogSource, onEvent: (e: LogEvent) => void, signal?: AbortSignal): Promise<ParseSummary> {
+async function readMerged(source: LogSource, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
+  const { signal } = opts;
   const k = source.files.length;
   const queues: LogEvent[][] = Array.from({ length: k }, () => []);
   const heads = Array.from({ length: k }, () => 0);
   const parsers = source.files.map((_, idx) => new StraceParser({
     fixedPid: source.pids![idx],
+    detailCalls: opts.detailCalls,
     onEvent: (e) => queues[idx].push({ ...e, file: idx }),
   }));
   const handles = await Promise.all(source.files.map((f) => fs.open(f, 'r')));

@@ -1,0 +1,59 @@
+/**
+ * Tracing overhead: a thread-heavy program's wall time traced ÷ untraced, for the product's default trace
+ * (straceArgs in fast mode: --seccomp-bpf with the memory, process, gettid and open/close calls, and the
+ * exit_group inject delay) and for plain `strace -f` of every call.
+ */
+import * as path from 'node:path';
+import { findGo, findStrace } from '../../src/core/run/tools';
+import { straceArgs } from '../../src/core/run/trace';
+import { interleave, mustRun, rowOf, type Benchmark, type BenchContext, type Row } from '../lib';
+
+/** the product's pause on entry to exit_group, which the traced time includes and the overhead does not */
+const EXIT_PAUSE_US = 500_000;
+
+interface Program {
+  /** folder under bench/programs */
+  dir: string;
+  label: string;
+  env: Record<string, string>;
+  goal: { fast: number; full?: number };
+}
+
+const PROGRAMS: Program[] = [
+  { dir: 'threads-go', label: 'pure-go', env: { CGO_ENABLED: '0' }, goal: { fast: 1.3 } },
+  { dir: 'threads-cgo', label: 'cgo', env: { CGO_ENABLED: '1' }, goal: { fast: 2 } },
+];
+
+/** Builds a bench program with the go the product would find. */
+export async function buildProgram(ctx: BenchContext, dir: string, env: Record<string, string>): Promise<string> {
+  const go = await findGo();
+  const out = path.join(ctx.dataDir, 'bin', dir);
+  await mustRun(go.path, ['build', '-o', out, '.'], { cwd: path.join(ctx.repoDir, 'bench', 'programs', dir), env: { ...process.env, ...env } });
+  return out;
+}
+
+export const traceOverhead: Benchmark = {
+  id: 'trace',
+  title: 'tracing overhead of the bench programs (fast mode and plain strace -f)',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    const strace = await findStrace();
+    const rounds = ctx.quick ? 3 : 7;
+    const rows: Row[] = [];
+    for (const p of PROGRAMS) {
+      const binary = await buildProgram(ctx, p.dir, p.env);
+      const log = path.join(ctx.dataDir, `${p.dir}.strace`);
+      ctx.say(`trace ${p.label}: ${rounds} rounds of untraced / fast / strace -f`);
+      const fastArgs = straceArgs({ binary, logFile: log, mode: 'fast', exitPauseUs: EXIT_PAUSE_US });
+      const [bare, fast, full] = await interleave(rounds, [
+        async () => (await mustRun(binary, [])).ms,
+        // the fixed exit pause is subtracted: it is a wait the product asks for, not tracing overhead
+        async () => (await mustRun(strace.path, fastArgs)).ms - EXIT_PAUSE_US / 1000,
+        async () => (await mustRun(strace.path, ['-f', '-o', log, '--', binary])).ms,
+      ]);
+      rows.push(rowOf(`trace overhead ${p.label}`, 'ms', fast, bare, { goal: `≤ ${p.goal.fast}×`, met: undefined, note: 'product fast mode, exit pause subtracted' }));
+      rows.push(rowOf(`trace overhead ${p.label} strace -f`, 'ms', full, bare, { note: 'plain strace -f, every call' }));
+      rows[rows.length - 2].met = rows[rows.length - 2].ratio <= p.goal.fast;
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,3 @@
+module example.com/bench/threadscgo
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/bench/threadsgo
+
+go 1.19

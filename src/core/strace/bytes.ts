@@ -1,0 +1,300 @@
+/**
+ * The pieces of the parser's byte path: reading strace's notation straight from a Buffer, so that a line
+ * costs one pass over its bytes and strings are made only for the fields an event keeps. Every function
+ * here mirrors a step of the string path in parser.ts and gives up (returns undefined) wherever that step
+ * would reject the line or where matching it exactly would take more than the common case needs.
+ */
+
+const C_0 = 48;
+const C_9 = 57;
+const C_SPACE = 32;
+const C_DOT = 46;
+const C_LT = 60;
+const C_GT = 62;
+
+/** Byte classes for the argument scan: one table load per byte instead of seven comparisons. */
+const PLAIN = 0;
+const QUOTE = 1;
+const OPEN = 2;
+const CLOSE_PAREN = 3;
+const CLOSE_OTHER = 4;
+const CLASS = new Uint8Array(256);
+CLASS[34] = QUOTE;
+CLASS[40] = OPEN;
+CLASS[91] = OPEN;
+CLASS[123] = OPEN;
+CLASS[41] = CLOSE_PAREN;
+CLASS[93] = CLOSE_OTHER;
+CLASS[125] = CLOSE_OTHER;
+
+/** [a-zA-Z0-9_?]: the characters of a call name, as the string path's isNameChar */
+export const NAME_CHAR = new Uint8Array(256);
+for (let c = 0; c < 256; c++) NAME_CHAR[c] = (c >= 97 && c <= 122) || (c >= C_0 && c <= C_9) || c === 95 || (c >= 65 && c <= 90) || c === 63 ? 1 : 0;
+
+type Latin1Slicer = (this: Buffer, start: number, end: number) => string;
+/** Buffer's own latin1 decoder, without toString's argument handling (a measurable share per line). */
+const latin1Slice: Latin1Slicer | undefined = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slicer }).latin1Slice;
+
+export function latin1(b: Buffer, start: number, end: number): string {
+  return latin1Slice ? latin1Slice.call(b, start, end) : b.toString('latin1', start, end);
+}
+
+/** b holds the ASCII text `lit` at `at`, before `end` */
+export function bytesAre(b: Buffer, at: number, end: number, lit: string): boolean {
+  if (at < 0 || at + lit.length > end) return false;
+  for (let k = 0; k < lit.length; k++) if (b[at + k] !== lit.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The value of `n` decimal digits at b[at], or -1 if one is not a digit. */
+export function digits(b: Buffer, at: number, n: number): number {
+  let v = 0;
+  for (let k = at; k < at + n; k++) {
+    const d = b[k] - C_0;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+export const UNFINISHED = ' <unfinished ...>';
+
+/** the line ends with ` <unfinished ...>` (checked from its last bytes, which tell it from a -T duration) */
+export function endsWithUnfinished(b: Buffer, from: number, end: number): boolean {
+  return end - from >= UNFINISHED.length && b[end - 2] === C_DOT && b[end - 1] === C_GT && bytesAre(b, end - UNFINISHED.length, end, UNFINISHED);
+}
+
+/**
+ * The bracket depth after the first half of a split call, `name(HEAD <unfinished ...>`, scanned as parseCall
+ * would scan it (from depth 1); -1 when the head holds a quote or closes the arguments, where only the
+ * string path joins the halves exactly.
+ */
+export function headDepthOfBytes(b: Buffer, from: number, to: number): number {
+  let depth = 1;
+  for (let k = from; k < to; k++) {
+    const cl = CLASS[b[k]];
+    if (cl === PLAIN) continue;
+    if (cl === QUOTE) return -1;
+    if (cl === OPEN) depth++;
+    else if (--depth === 0) return -1;
+  }
+  return depth;
+}
+
+export function headDepthOfString(s: string): number {
+  let depth = 1;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    const cl = c < 256 ? CLASS[c] : PLAIN;
+    if (cl === PLAIN) continue;
+    if (cl === QUOTE) return -1;
+    if (cl === OPEN) depth++;
+    else if (--depth === 0) return -1;
+  }
+  return depth;
+}
+
+/** What parseCallBytes read; one object is reused for every line. */
+export interface ParsedCall {
+  /** the bytes of the arguments: [argsStart, argsEnd) */
+  argsEnd: number;
+  /** the return token [retStart, retEnd) */
+  retStart: number;
+  retEnd: number;
+  retval?: number;
+  errno?: string;
+  retNote?: string;
+  duration?: number;
+  truncatedStrings: boolean;
+  fdPaths: boolean;
+}
+
+export function newParsedCall(): ParsedCall {
+  return { argsEnd: 0, retStart: 0, retEnd: 0, retval: undefined, errno: undefined, retNote: undefined, duration: undefined, truncatedStrings: false, fdPaths: false };
+}
+
+const ERRNO_RE = /^(E[A-Z0-9]+|ERESTART[A-Z_]*) ?/;
+
+/**
+ * parseCall on bytes: `ARGS) = RET [ERRNO] [(note)] [<dur>]` from `from` (just after the opening parenthesis,
+ * or where a resumed half goes on) with the bracket scan starting at `depth` (1, or what the first half left).
+ * Returns undefined wherever parseCall would return a reason, so that the caller hands the line to the
+ * string path, which rejects it with that reason.
+ */
+export function parseCallBytes(b: Buffer, from: number, end: number, depth: number, out: ParsedCall): ParsedCall | undefined {
+  let truncatedStrings = false;
+  let i = from;
+  for (; i < end; i++) {
+    const cl = CLASS[b[i]];
+    if (cl === PLAIN) continue;
+    if (cl === QUOTE) {
+      i++;
+      while (i < end) {
+        const d = b[i];
+        if (d === 92 /* \ */) i += 2;
+        else if (d === 34 /* " */) break;
+        else i++;
+      }
+      if (i >= end) return undefined;
+      if (i + 3 < end && b[i + 1] === C_DOT && b[i + 2] === C_DOT && b[i + 3] === C_DOT) truncatedStrings = true;
+    } else if (cl === OPEN) {
+      depth++;
+    } else if (--depth === 0) {
+      if (cl !== CLOSE_PAREN) return undefined;
+      break;
+    }
+  }
+  if (i >= end) return undefined;
+  out.truncatedStrings = truncatedStrings;
+  return parseReturn(b, i, end, out);
+}
+
+/**
+ * For the calls the consumer does not read: the arguments are not scanned at all. The return part is found
+ * from the end of the line instead (the last ` = `, after a `)`), and read as parseCall reads it. A line
+ * that does not have that shape gets the full parse.
+ */
+export function parseCallTail(b: Buffer, from: number, end: number, out: ParsedCall): ParsedCall | undefined {
+  let e = end - 3;
+  while (e >= from && !(b[e + 1] === 61 /* = */ && b[e] === C_SPACE && b[e + 2] === C_SPACE)) e--;
+  let p = e;
+  while (p > from && b[p - 1] === C_SPACE) p--;
+  if (p <= from || b[p - 1] !== 41 /* ) */) return parseCallBytes(b, from, end, 1, out);
+  out.truncatedStrings = false;
+  return parseReturn(b, p - 1, end, out);
+}
+
+/** `) = RET [ERRNO] [(note)] [<dur>]` from the parenthesis that closes the arguments, at `argsEnd`. */
+function parseReturn(b: Buffer, argsEnd: number, end: number, out: ParsedCall): ParsedCall | undefined {
+  let j = argsEnd + 1;
+  while (j < end && b[j] === C_SPACE) j++;
+  if (j >= end || b[j] !== 61 /* = */) return undefined;
+  j++;
+  while (j < end && b[j] === C_SPACE) j++;
+  let stop = end;
+  let duration: number | undefined;
+  // trailing -T duration: " <0.000123>"
+  if (b[end - 1] === C_GT) {
+    // the last " <" of the line, as lastIndexOf finds it, if it lies after the '='
+    let lt = end - 2;
+    while (lt > j && !(b[lt] === C_SPACE && b[lt + 1] === C_LT)) lt--;
+    if (lt > j) {
+      duration = decimal(b, lt + 2, end - 1);
+      if (duration !== undefined) stop = lt;
+    }
+  }
+  // return token: up to the first space, but a -y decoration "3</path with spaces>" runs to its '>'
+  let k = j;
+  while (k < stop && b[k] !== C_SPACE && b[k] !== C_LT) k++;
+  let fdPaths = false;
+  if (k < stop && b[k] === C_LT) {
+    let close = stop - 1;
+    while (close >= k && b[close] !== C_GT) close--;
+    k = close >= k ? close + 1 : stop;
+    fdPaths = true;
+  }
+  if (k === j) return undefined;
+  out.argsEnd = argsEnd;
+  out.retStart = j;
+  out.retEnd = k;
+  out.retval = retValue(b, j, k);
+  out.errno = undefined;
+  out.retNote = undefined;
+  if (k < stop) {
+    let rest = latin1(b, k, stop).trim();
+    if (rest) {
+      const em = ERRNO_RE.exec(rest);
+      if (em) {
+        out.errno = em[1];
+        rest = rest.slice(em[0].length);
+      }
+      if (rest) out.retNote = rest;
+    }
+  }
+  out.duration = duration;
+  out.fdPaths = fdPaths;
+  return out;
+}
+
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+/**
+ * `D+.D+` at b[from, to) as parseFloat reads it, or undefined if it is not that shape. With at most 15 digits
+ * the digits form an exact integer and the power of ten is exact, so their quotient is the correctly rounded
+ * double of the decimal, which is what parseFloat returns. Longer ones go through parseFloat itself.
+ */
+function decimal(b: Buffer, from: number, to: number): number | undefined {
+  let v = 0;
+  let dot = -1;
+  for (let k = from; k < to; k++) {
+    const c = b[k];
+    if (c === C_DOT && dot < 0) dot = k;
+    else if (c >= C_0 && c <= C_9) v = v * 10 + (c - C_0);
+    else return undefined;
+  }
+  if (dot <= from || dot >= to - 1) return undefined;
+  if (to - from - 1 > 15) return parseFloat(latin1(b, from, to));
+  return v / POW10[to - dot - 1];
+}
+
+/** The return token as a number, as parseCall reads it: parseInt of the hex after 0x, or of a decimal. */
+function retValue(b: Buffer, from: number, to: number): number | undefined {
+  const rc = b[from];
+  let v: number;
+  if (rc === C_0 && to - from > 1 && b[from + 1] === 120 /* x */) {
+    let k = from + 2;
+    v = 0;
+    for (; k < to; k++) {
+      const c = b[k];
+      const d = c >= C_0 && c <= C_9 ? c - C_0 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) break;
+      v = v * 16 + d;
+    }
+    // no digit right after 0x, or past 13 hex digits (where the sum may round otherwise): parseInt decides
+    if (k === from + 2 || k - from - 2 > 13) v = parseInt(latin1(b, from + 2, to), 16);
+  } else if ((rc >= C_0 && rc <= C_9) || rc === 45 /* - */) {
+    let k = rc === 45 ? from + 1 : from;
+    const first = k;
+    v = 0;
+    for (; k < to && b[k] >= C_0 && b[k] <= C_9; k++) v = v * 10 + (b[k] - C_0);
+    if (k === first || k - first > 15) v = parseInt(latin1(b, from, to), 10);
+    else if (rc === 45) v = -v;
+  } else {
+    return undefined;
+  }
+  return Number.isNaN(v) ? undefined : v;
+}
+
+/** What the parser knows about a call name, found from its bytes without making a string. */
+export interface NameInfo {
+  name: string;
+  /** the consumer reads this call's argument and return text */
+  detail: boolean;
+  /** the call's entry is reported on its own (exit_group, execve, clone…) */
+  entry: boolean;
+}
+
+/** Call names, interned by a hash of their bytes: the few distinct names of a log are the only strings made. */
+export class NameTable {
+  private readonly byHash = new Map<number, NameInfo[]>();
+
+  constructor(private readonly describe: (name: string) => NameInfo) {}
+
+  /** b[start, end) is a name whose bytes hash to `hash` (h = h * 31 + c, 32-bit) */
+  lookup(b: Buffer, start: number, end: number, hash: number): NameInfo {
+    const list = this.byHash.get(hash);
+    if (list) {
+      for (const info of list) if (sameBytes(info.name, b, start, end)) return info;
+    }
+    const info = this.describe(latin1(b, start, end));
+    if (list) list.push(info);
+    else this.byHash.set(hash, [info]);
+    return info;
+  }
+}
+
+function sameBytes(s: string, b: Buffer, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) !== b[start + k]) return false;
+  return true;
+}

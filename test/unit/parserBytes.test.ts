@@ -1,0 +1,160 @@
+// The parser has two ways in: strings go line by line through onLine (the reference), Buffers are parsed
+// on their bytes where the line has a common shape and handed to onLine otherwise. Both must give the same
+// events, counters and capture style, on every fixture, on a generated log and on lines made to sit on the
+// edge between the two paths.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { StraceParser } from '../../src/core/strace/parser';
+import type { TraceEvent } from '../../src/core/strace/events';
+import type { EntryEvent } from '../../src/core/strace/parser';
+import { MODEL_DETAIL_CALLS, TraceModel } from '../../src/core/model/model';
+import { generateLog } from '../../bench/genlog';
+
+const LOGS = path.join(__dirname, '..', 'fixtures', 'logs');
+
+function stream(chunks: Array<Buffer | string>, fixedPid?: number): string[] {
+  const out: string[] = [];
+  const p = new StraceParser({ fixedPid, onEvent: (e) => out.push(JSON.stringify(e)) });
+  for (const c of chunks) p.write(c);
+  p.end();
+  out.push(JSON.stringify({ unparsedCount: p.unparsedCount, unparsed: p.unparsed, linesRead: p.linesRead, orphans: p.orphanResumed, style: p.style, messages: p.straceMessages }));
+  return out;
+}
+
+/** the string path: one string per line, so no Buffer ever reaches the byte path */
+function byStrings(bytes: Buffer): string[] {
+  const text = bytes.toString('latin1');
+  return text.split(/(?<=\n)/);
+}
+
+function chunked(bytes: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
+function assertSame(bytes: Buffer, fixedPid?: number): void {
+  const ref = stream(byStrings(bytes), fixedPid);
+  for (const size of [1 << 20, 4093, 61]) {
+    const got = stream(chunked(bytes, size), fixedPid);
+    assert.equal(got.length, ref.length, `event count with ${size}-byte chunks`);
+    for (let i = 0; i < ref.length; i++) assert.equal(got[i], ref[i], `event ${i} with ${size}-byte chunks`);
+  }
+}
+
+describe('StraceParser: the byte path gives what the string path gives', () => {
+  const files = readdirSync(LOGS).filter((f) => f.endsWith('.strace')).sort();
+  for (const f of files) {
+    it(f, () => assertSame(readFileSync(path.join(LOGS, f))));
+  }
+  const ff = path.join(LOGS, 'ff-net-default-go1.23');
+  for (const f of readdirSync(ff).sort()) {
+    it(`-ff ${f}`, () => assertSame(readFileSync(path.join(ff, f)), parseInt(f.slice(f.lastIndexOf('.') + 1), 10)));
+  }
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gml-genlog-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  it('a generated log (split calls from many threads)', () => {
+    const out = path.join(dir, 'gen.strace');
+    const r = generateLog({ size: 2 * 1024 * 1024, out, seed: 7 });
+    assert.ok(r.splitHalves > r.lines / 3, `split halves dominate: ${r.splitHalves} of ${r.lines}`);
+    const bytes = readFileSync(out);
+    assertSame(bytes);
+    // and it is a log the parser reads whole: nothing unparsed, no resumed half without its start
+    const summary = JSON.parse(stream([bytes]).at(-1)!) as { unparsedCount: number; orphans: number };
+    assert.equal(summary.unparsedCount, 0);
+    assert.equal(summary.orphans, 0);
+  });
+
+  it('lines at the edge between the paths', () => {
+    const lines = [
+      '10 09:00:00.000001 mmap(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000001000 <0.000010>',
+      '10 09:00:00.000002 openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3</etc/ld.so.cache> <0.000010>',
+      '10 09:00:00.000003 openat(AT_FDCWD, "/x y", O_RDONLY) = -1 ENOENT (No such file or directory) <0.000010>',
+      '10 09:00:00.000004 read(3, "abc"..., 832) = 832 <0.000010>',
+      '10 09:00:00.000005 write(1, "a \\"q\\" ) s, {x}", 27) = 27',
+      '10 09:00:00.000006 futex(0x1, FUTEX_WAIT, 0, NULL) = ? ERESTARTSYS (To be restarted if SA_RESTART is set) <0.5>',
+      '10 09:00:00.000007 restart_syscall(<... resuming interrupted futex ...>) = 0 <0.1>',
+      '10 09:00:00.000008 getpid() = -0',
+      '10 09:00:00.000009 lseek(3, 0, SEEK_END) = 0x',
+      '10 09:00:00.000010 lseek(3, 0, SEEK_END) = 123456789012345678901 <1.2.3>',
+      '10 09:00:00.000011 mmap(0x7fffffffffffff, 4096) = 0xffffffffffffffff <00000000000000000.1>',
+      '10 09:00:00.000012 bad(1, ]) = 0',
+      '10 09:00:00.000013 nop(1 = 0',
+      '10 09:00:00.000014 close(3) =  <0.000010>',
+      '11 09:00:00.000015 nanosleep({tv_sec=0, tv_nsec=1000},  <unfinished ...>',
+      '12 09:00:00.000016 rseq(0x1, 0x20 <unfinished ...>',
+      '11 09:00:00.000017 <... nanosleep resumed>NULL) = 0 <0.000100>',
+      '12 09:00:00.000018 <... rseq resumed>) = 0 <0.000100>',
+      '13 09:00:00.000019 <... orphan resumed>) = 0',
+      '14 09:00:00.000020 read(3,  <unfinished ...>',
+      '14 09:00:00.000021 <... read resumed>"x)"..., 4) = 4',
+      '15 09:00:00.000022 ioctl(1, TCGETS, {B38400 <unfinished ...>',
+      '15 09:00:00.000023 <... ioctl resumed>opost isig}) = 0',
+      '16 09:00:00.000024 wait4(-1,  <unfinished ...>',
+      '16 09:00:00.000025 <... wait4 resumed> <unfinished ...>) = ?',
+      '17 09:00:00.000026 clone3({flags=CLONE_VM, stack=0x1, stack_size=0x7fff80} <unfinished ...>',
+      '17 09:00:00.000027 <... clone3 resumed> => {parent_tid=[18]}, 88) = 18 <0.0001>',
+      '18 09:00:00.000028 +++ exited with 0 +++',
+      '18 09:00:00.000029 --- SIGURG {si_signo=SIGURG} ---',
+      '18 09:00:00.000030 strace: Process 18 detached',
+      '19 09:00:00.0000310 close(3) = 0',
+      '19 9:00:00.000032 close(3) = 0',
+      '19 123:00:00.000033 close(3) = 0',
+      '19  09:00:00.000034   close(3)   =   0   <0.000001>',
+      '20 08:00:00.000035 close(3) = 0',
+      '20 23:59:59.999999 close(3) = 0',
+      '20 00:00:00.000001 close(3) = 0',
+      '[pid 21] 09:00:00.000036 close(3) = 0',
+      '09:00:00.000037 close(3) = 0',
+      '22 09:00:00.000038 exit_group(0 <unfinished ...>',
+      '22 09:00:00.000039 <... exit_group resumed>) = ?',
+      '23 09:00:00.000040 write(1, "unterminated',
+      'program output',
+      ') = 12',
+      '24 09:00:00.000041 close(3) = 0\r',
+      '',
+      ' > /lib/libc.so.6(mmap+0x1) [0x1]',
+      '25 09:00:00.000042 <... resumed> = 0',
+      '26 09:00:00.000043 name\xa0(3) = 0',
+      '26 09:00:00.000044 close(3) = 0 (note\xa0)\xa0',
+    ];
+    assertSame(Buffer.from(lines.join('\n') + '\n', 'latin1'));
+  });
+});
+
+/** A model's whole state, as comparable text. */
+function modelState(m: TraceModel): string {
+  const procs = [...m.processes.values()].map((p) => ({ ...p, space: { regions: p.space.all(), vsize: p.space.vsize, peak: p.space.peak }, timeline: p.timeline.points(), libraries: [...p.libraries], fds: [...p.fds] }));
+  return JSON.stringify({ procs, threads: [...m.threads], events: m.events, count: m.eventCount, syscalls: m.syscallCount, mainPid: m.mainPid, lastLine: m.lastLine, lastTime: m.lastTime });
+}
+
+describe('StraceParser: detailCalls leaves out only what the consumer does not read', () => {
+  const files = readdirSync(LOGS).filter((f) => f.endsWith('.strace')).sort();
+  for (const f of files) {
+    it(f, () => {
+      const bytes = readFileSync(path.join(LOGS, f));
+      const run = (detailCalls?: ReadonlySet<string>) => {
+        const events: Array<TraceEvent | EntryEvent> = [];
+        const model = new TraceModel();
+        const p = new StraceParser({ detailCalls, onEvent: (e) => (events.push(e), model.onEvent(e)) });
+        p.write(bytes);
+        p.end();
+        model.finish();
+        return { events, model, unparsed: p.unparsedCount };
+      };
+      const full = run();
+      const lean = run(MODEL_DETAIL_CALLS);
+      assert.equal(lean.unparsed, full.unparsed);
+      // the same events, but for the text of the calls the model does not read
+      const blank = (e: TraceEvent | EntryEvent) => (e.type === 'syscall' && !MODEL_DETAIL_CALLS.has(e.name) ? { ...e, args: '', ret: '' } : e);
+      assert.deepEqual(lean.events.map(blank), full.events.map(blank));
+      assert.ok(lean.events.some((e) => e.type === 'syscall' && e.args === '' && !MODEL_DETAIL_CALLS.has(e.name)), 'some text was left out');
+      // and the model built from them is the same in every part
+      assert.equal(modelState(lean.model), modelState(full.model));
+    });
+  }
+});
