@@ -27,6 +27,7 @@ Usage:
       --timeout SEC     kill a program that runs longer (default 60)
       --no-pty          run without a pseudo-terminal
       --keep            keep the temporary folder with binaries and logs
+      --jobs N          trace N variants at once (default: one per core)
   go-memory-lens analyze LOG [options]
       Analyze a strace log captured elsewhere (strace -f [-tt] [-T] [-y] -o LOG ./prog; or an -ff set).
       --binary PATH     the traced executable, to size what execve mapped
@@ -48,7 +49,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--variants', '--json', '--mode', '--timeout', '--binary', '--proc', '--html']);
+const VALUE_FLAGS = new Set(['--jobs', '--variants', '--json', '--mode', '--timeout', '--binary', '--proc', '--html']);
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { positional: [], programArgs: [], flags: new Map() };
@@ -112,6 +113,9 @@ async function main(argv: string[]): Promise<number> {
     if (mode !== 'fast' && mode !== 'full') throw new UsageError('--mode is fast or full');
     const timeout = Number(a.flags.get('--timeout') ?? 60);
     if (!(timeout > 0)) throw new UsageError('--timeout takes a number of seconds');
+    const jobsFlag = a.flags.get('--jobs');
+    const jobs = jobsFlag === undefined ? undefined : Number(jobsFlag);
+    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError('--jobs takes a whole number, 1 or more');
     const variants = pickVariants(a.flags.get('--variants'));
     const ac = new AbortController();
     const onSig = () => ac.abort();
@@ -129,6 +133,7 @@ async function main(argv: string[]): Promise<number> {
           timeoutMs: timeout * 1000,
           usePty: !a.flags.has('--no-pty'),
           keep: a.flags.has('--keep'),
+          traceJobs: jobs,
           signal: ac.signal,
           onProgress: (p) => say(`[${p.step}]${dirs.length > 1 ? ` ${dir}:` : ''} ${p.message}`),
           log: (l) => (a.flags.has('--debug') ? say(`  ${l}`) : undefined),

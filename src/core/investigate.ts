@@ -38,6 +38,8 @@ export interface InvestigateOptions {
   signal?: AbortSignal;
   usePty?: boolean;
   ptyModule?: PtyModule;
+  /** how many variants are traced at once (default: one per core) */
+  traceJobs?: number;
   /** keep the temporary folder (binaries and logs) instead of removing it */
   keep?: boolean;
   onProgress?: (p: Progress) => void;
@@ -120,8 +122,11 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
     const failures = builds.filter((b): b is BuildFailure => !b.ok);
     if (failures.length > 0) throw new BuildError(failures);
 
-    const reports: VariantReport[] = [];
-    for (let i = 0; i < builds.length; i++) {
+    // Traces run side by side, as many as there are cores (most of a run is waiting: the program's own
+    // sleeps and the exit pause). Each traced process is measured on its own, so the kernel check is
+    // unaffected; the report keeps the variants' order.
+    const reports: VariantReport[] = new Array(builds.length);
+    const traceOne = async (i: number): Promise<void> => {
       const b = builds[i] as BuildResult;
       const v = b.variant;
       if (opts.signal?.aborted) throw new CancelledError('tracing');
@@ -136,18 +141,34 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
         onStart: opts.onTraceStart ? (io) => opts.onTraceStart!(v.name, io) : undefined,
       });
       for (const n of tr.notices) log(`notice (${v.name}): ${n}`);
+      if (tr.cancelled) throw new CancelledError('tracing');
       progress({ step: 'analyze', variant: v.name, index: i + 1, total: builds.length, message: `analyzing ${v.name}` });
       const vr = await analyzeLog(logFile, { binary: b.binary, kernel: tr.atExit, name: v.name, signal: opts.signal });
       vr.run = runReport(b, tr, mode);
       vr.log.files = [path.basename(logFile)];
       if (tr.timedOut) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
-      if (tr.cancelled) vr.partialReasons.push('the run was cancelled');
       if (tr.diskFull) vr.partialReasons.push('the disk holding the log filled up (no space left on device), so the run was stopped and the log is cut short');
-      if (tr.signal && !tr.diskFull && !tr.timedOut && !tr.cancelled) vr.partialReasons.push(`the program was killed by ${tr.signal}`);
+      if (tr.signal && !tr.diskFull && !tr.timedOut) vr.partialReasons.push(`the program was killed by ${tr.signal}`);
       vr.partial = vr.partialReasons.length > 0;
-      reports.push(vr);
-      if (tr.cancelled) throw new CancelledError('tracing');
-    }
+      reports[i] = vr;
+    };
+    let nextTrace = 0;
+    let failing = false;
+    const traceJobs = Math.max(1, Math.min(builds.length, opts.traceJobs ?? os.cpus().length));
+    // every worker settles before the folder goes (a failing trace must not pull it from under another),
+    // and none starts a new trace once one has failed
+    const settled = await Promise.allSettled(Array.from({ length: traceJobs }, async () => {
+      while (!failing && nextTrace < builds.length) {
+        try {
+          await traceOne(nextTrace++);
+        } catch (err) {
+          failing = true;
+          throw err;
+        }
+      }
+    }));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     progress({ step: 'done', message: 'done' });
     if (opts.keep) kept = true;
     return { report: makeReport('investigation', reports, packageDir), workDir: kept ? workDir : undefined, go, strace };
