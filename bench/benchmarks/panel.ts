@@ -1,0 +1,127 @@
+/**
+ * The report page in headless Chromium (the standalone HTML: the same bundle the editor's panel runs):
+ * time to first paint and to an interactive page (timeline charts drawn, event list painted) for reports
+ * of 10^3, 10^5 and, in the full run, 10^6 events, against the same page with an empty report; and
+ * scrolling the event list through 10^5 rows, counting tasks longer than 50 ms.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { analyzeLog } from '../../src/core/analyze';
+import { makeReport } from '../../src/core/investigate';
+import { renderStandaloneHtml } from '../../src/core/report/htmlFile';
+import type { EventReport, Report, TimelinePoint } from '../../src/protocol/report';
+import { interleave, rowOf, type Benchmark, type BenchContext, type Row } from '../lib';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** A real report (the net sample's default build) grown to `n` events and `n` timeline points. */
+function grow(base: Report, n: number): Report {
+  const v = base.variants[0];
+  const t0 = v.timeline[0]?.t ?? 0;
+  const events: EventReport[] = new Array(n);
+  const timeline: TimelinePoint[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = v.events[i % v.events.length];
+    events[i] = { ...e, line: i + 1, time: t0 + i * 10 };
+    const p = v.timeline[i % v.timeline.length];
+    timeline[i] = { ...p, line: i + 1, t: t0 + i * 10 };
+  }
+  return { ...base, variants: [{ ...v, events, eventsTotal: n, timeline }] };
+}
+
+interface Timing {
+  fcp: number;
+  interactive: number;
+}
+
+async function load(browser: Browser, file: string): Promise<Timing> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.goto(`file://${file}`, { timeout: 300_000 });
+    // in the page: wait for the render mark, then two frames (charts and the event list paint on frames)
+    return await page.evaluate<Timing>(`new Promise((resolve) => {
+      const done = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve({
+        fcp: (performance.getEntriesByName('first-contentful-paint')[0] || { startTime: NaN }).startTime,
+        interactive: performance.now(),
+      })));
+      const check = () => (performance.getEntriesByName('gml-rendered').length && document.querySelector('.ev-rows .ev-row') ? done() : setTimeout(check, 2));
+      check();
+    })`);
+  } finally {
+    await page.close();
+  }
+}
+
+async function scroll(browser: Browser, file: string): Promise<{ max: number; count: number }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  try {
+    await page.goto(`file://${file}`, { timeout: 300_000 });
+    await page.locator('.ev-rows .ev-row').first().waitFor({ timeout: 120_000 });
+    return await page.evaluate<{ max: number; count: number }>(`(async () => {
+      const longs = [];
+      const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) longs.push(e.duration); });
+      obs.observe({ type: 'longtask' });
+      const vp = document.querySelector('.ev-viewport');
+      vp.scrollIntoView();
+      for (let i = 0; i < 200; i++) {
+        vp.scrollTop += 1500;
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      obs.disconnect();
+      return { max: longs.length ? Math.max(...longs) : 0, count: longs.length };
+    })()`);
+  } finally {
+    await page.close();
+  }
+}
+
+export const panelRender: Benchmark = {
+  id: 'panel',
+  title: 'report page in Chromium: first paint, interactive, event-list scroll',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    const logs = path.join(ctx.repoDir, 'test', 'fixtures', 'logs');
+    const base = makeReport('analysis', [await analyzeLog(path.join(logs, 'net-default-go1.23.strace'), { name: 'default' })]);
+    const sizes = ctx.quick ? [1e3, 1e5] : [1e3, 1e5, 1e6];
+    const files = new Map<number, string>();
+    for (const n of [0, ...sizes]) {
+      const f = path.join(ctx.dataDir, `panel-${n}.html`);
+      writeFileSync(f, await renderStandaloneHtml(grow(base, n)));
+      files.set(n, f);
+    }
+    const rounds = ctx.quick ? 2 : 3;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    const rows: Row[] = [];
+    try {
+      for (const n of sizes) {
+        ctx.say(`panel: ${n.toExponential(0)} events, ${rounds} rounds`);
+        const ours: Timing[] = [];
+        const empty: Timing[] = [];
+        await interleave(rounds, [
+          async () => { ours.push(await load(browser, files.get(n)!)); return 0; },
+          async () => { empty.push(await load(browser, files.get(0)!)); return 0; },
+        ]);
+        const fcp = ours.map((t) => t.fcp);
+        const fcpBase = empty.map((t) => t.fcp);
+        const interactive = ours.map((t) => t.interactive);
+        const interactiveBase = empty.map((t) => t.interactive);
+        const label = n >= 1e6 ? '1e6' : n >= 1e5 ? '1e5' : '1e3';
+        rows.push(
+          rowOf(`panel first paint ${label} events`, 'ms', fcp, fcpBase, { note: 'first-contentful-paint ÷ the same page with an empty report' }),
+          rowOf(`panel interactive ${label} events`, 'ms', interactive, interactiveBase, { note: 'rendered, charts and event rows painted ÷ an empty report' }),
+        );
+      }
+      ctx.say('panel: scrolling 1e5 rows');
+      const s = await scroll(browser, files.get(1e5)!);
+      rows.push({
+        ...rowOf('panel scroll 1e5 rows longest task', 'ms', [s.max], [50]),
+        goal: 'no task > 50 ms', met: s.count === 0,
+        note: `${s.count} tasks over 50 ms while scrolling 300,000 px in 200 frames; baseline = the 50 ms limit`,
+      });
+    } finally {
+      await browser.close();
+    }
+    return rows;
+  },
+};
