@@ -138,6 +138,9 @@ export class AddressSpace {
 
   /** Adds a region over [start, end), replacing whatever was there (the kernel does this for MAP_FIXED). */
   insert(r: Region): Region[] {
+    // an empty or negative range maps nothing: mremap to length 0, or an address so far above 2^53 that
+    // adding the size rounds back to it
+    if (!(r.end > r.start)) return [];
     const replaced = this.carve(r.start, r.end);
     const i = this.firstEndingAfter(r.start);
     this.regions.splice(i, 0, r);
