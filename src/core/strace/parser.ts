@@ -159,6 +159,12 @@ export class StraceParser {
 
     // -k stack frame: " > /path(func+0x8e) [0x2f12e]"
     if (text.charCodeAt(0) === C_SPACE && text.startsWith(' > ')) {
+      // strace prints frames only after a whole call line: a call still open was cut off, and is reported
+      // before this line so that unparsed lines stay in line order
+      if (this.fragment) {
+        this.reject(this.fragment.line, this.fragment.text, 'call cut off (its line never ended)');
+        this.fragment = undefined;
+      }
       this.onStackLine(text, lineNo);
       return;
     }
