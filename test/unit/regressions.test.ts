@@ -23,3 +23,21 @@ describe('regressions found by the property tests', () => {
     ]);
   });
 });
+
+describe('regressions: bounded state', () => {
+  it('a call resumed and cut again on every line gathers at most 1 MiB; the lines past that are unparsed', () => {
+    const piece = 'x'.repeat(1000);
+    let text = '1 read(3, <unfinished ...>\n';
+    for (let k = 0; k < 1100; k++) text += `1 <... read resumed>${piece} <unfinished ...>\n`;
+    text += '1 <... read resumed>) = 0\n';
+    const { events, parser } = parse(text);
+    const read = events.find((e) => e.type === 'syscall' && e.name === 'read');
+    assert.ok(read && read.type === 'syscall');
+    assert.deepEqual([read.line, read.resumedLine, read.status, read.ret], [1, 1102, 'complete', '0']);
+    assert.ok(read.args.length <= 1 << 20 && read.args.length > (1 << 20) - 1000, String(read.args.length));
+    const kept = Math.floor(((1 << 20) - '3, '.length) / 1000);
+    assert.equal(parser.unparsedCount, 1100 - kept);
+    assert.deepEqual(new Set(parser.unparsed.map((u) => u.reason)), new Set(['call resumed and cut again past the length kept']));
+    assert.equal(parser.unparsed[0].line, kept + 2);
+  });
+});

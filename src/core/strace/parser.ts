@@ -50,6 +50,8 @@ const C_RBRACE = 125;
 const C_LT = 60;
 
 const UNFINISHED = ' <unfinished ...>';
+/** the most text a call resumed and cut again may gather from its later pieces (its first half is a line, capped by the splitter) */
+const MAX_JOINED_ARGS = 1 << 20;
 const US_PER_DAY = 86_400_000_000;
 
 function isDigit(c: number): boolean {
@@ -451,7 +453,14 @@ export class StraceParser {
     }
     if (rest.endsWith(UNFINISHED)) {
       // resumed and cut again: keep waiting (rare; strace does this around signals)
-      this.pending.set(pid, { name, args: startArgs + rest.slice(0, rest.length - UNFINISHED.length), line: startLine, time: startTime });
+      const args = startArgs + rest.slice(0, rest.length - UNFINISHED.length);
+      if (args.length > MAX_JOINED_ARGS && args.length > startArgs.length) {
+        // cut again and again: keep the call as joined so far rather than buffer without bound
+        if (p && p.name === name) this.pending.set(pendingKey, p);
+        this.reject(lineNo, text, 'call resumed and cut again past the length kept');
+        return;
+      }
+      this.pending.set(pid, { name, args, line: startLine, time: startTime });
       return;
     }
     const joined = startArgs + rest;
