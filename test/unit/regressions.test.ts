@@ -2,6 +2,7 @@
 // examples so that each stays fixed whatever the generators draw.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { TraceModel } from '../../src/core/model/model';
 import type { TraceEvent } from '../../src/core/strace/events';
 import { StraceParser, type EntryEvent } from '../../src/core/strace/parser';
 
@@ -39,5 +40,19 @@ describe('regressions: bounded state', () => {
     assert.equal(parser.unparsedCount, 1100 - kept);
     assert.deepEqual(new Set(parser.unparsed.map((u) => u.reason)), new Set(['call resumed and cut again past the length kept']));
     assert.equal(parser.unparsed[0].line, kept + 2);
+  });
+});
+
+describe('regressions: the model and addresses above 2^53', () => {
+  it('a brk returning an address above 2^53 leaves the address space consistent (exact sums)', () => {
+    const model = new TraceModel();
+    parse('1 brk(NULL) = 0x7f000001b000\n1 mmap(0x7f000002d000, 30599, 0x3, MAP_SHARED, -1, 0) = 0x7f000001a000\n'
+      + '1 brk(NULL) = 0x200007f000001b000\n1 brk(NULL) = 0x7f0000000000\n').events.forEach((e) => {
+      model.onEvent(e);
+      assert.equal(model.processes.get(1)?.space.check(), undefined, `after line ${e.line}`);
+    });
+    const space = model.processes.get(1)!.space;
+    assert.deepEqual(space.all().map((r) => [r.start, r.end]), [[0x7f000001a000, 0x7f0000022000]]);
+    assert.equal(space.vsize, 0x8000);
   });
 });
