@@ -56,3 +56,11 @@ describe('regressions: the model and addresses above 2^53', () => {
     assert.equal(space.vsize, 0x8000);
   });
 });
+
+describe('regressions: no line lost', () => {
+  it('a resumed half that cannot be parsed (the log cut mid-line) leaves its first half as an unfinished call', () => {
+    const { events, parser } = parse('31845 rseq(0x7f, 0x20, 0, 0x53053053 <unfinished ...>\n31844 close(3) = 0\n31845 <... rseq resumed>, 0x2');
+    assert.deepEqual(events.map((e) => (e.type === 'syscall' ? [e.line, e.name, e.status] : [e.line, e.type])), [[2, 'close', 'complete'], [1, 'rseq', 'unfinished']]);
+    assert.deepEqual(parser.unparsed.map((u) => [u.line, u.reason]), [[3, 'resumed call has no closing parenthesis']]);
+  });
+});

@@ -466,6 +466,8 @@ export class StraceParser {
     const joined = startArgs + rest;
     const ev = this.parseCall(joined, 0, name, pid, startTime, startLine);
     if (typeof ev === 'string') {
+      // the first half still happened: report it as a call whose end is unknown, not lose its line
+      if (startLine !== lineNo) this.emit({ type: 'syscall', pid, time: startTime, line: startLine, name, args: startArgs, ret: '?', status: 'unfinished' });
       this.reject(lineNo, text, ev === 'unterminated' ? 'resumed call has no closing parenthesis' : ev);
       return;
     }
