@@ -148,6 +148,14 @@ function assertAccounting(input: Buffer, r: Parsed): void {
     assert.ok(!unparsedLines.has(e.line), `line ${e.line} is either an event or unparsed, not both`);
     if (e.type === 'syscall' && e.resumedLine !== undefined) assert.ok(e.resumedLine > e.line && e.resumedLine <= lines);
   }
+  // no first half is lost: a line that starts a split call is an event or unparsed (whatever became of its other half);
+  // only lines with a pid or time prefix, since an unprefixed one may be the rest of a call broken by program output
+  const claimed = new Set([...unparsedLines, ...r.events.map((e) => e.line)]);
+  input.toString('latin1').split('\n').forEach((text, k) => {
+    if (/^(\d+ +|\[pid +\d+\] |[\d:.]+ +)[\d:.]* *[a-z_0-9]+\(.* <unfinished \.\.\.>\r?$/.test(text) && !text.includes('<... ') && !text.includes('strace: ')) {
+      assert.ok(claimed.has(k + 1), `line ${k + 1} began a call and vanished: ${text.slice(0, 200)}`);
+    }
+  });
   // at most one thread-call pending per distinct pid: the parser's held state grows with threads, not lines
   const pids = new Set(r.events.map((e) => e.pid));
   assert.ok(r.maxPending <= Math.max(1, pids.size), `${r.maxPending} pending calls for ${pids.size} threads`);
