@@ -258,3 +258,27 @@ describe('AddressSpace', () => {
     assert.deepEqual([pageAlignUp(0), pageAlignUp(1), pageAlignUp(4096), pageAlignUp(38759), pageAlignUp(8392704)], [0, 4096, 4096, 40960, 8392704]);
   });
 });
+
+describe('AddressSpace: ranges that map nothing', () => {
+  it('insert of an empty or negative range changes nothing', () => {
+    const a = new AddressSpace();
+    a.insert(region(0, 4, RW));
+    for (const [s, e] of [[10, 10], [20, 12], [2, 2]]) assert.deepEqual(a.insert(region(s, e, RW)), []);
+    // far above 2^53 a page is below the precision of a double: start + 4096 === start
+    const far = 2 ** 70;
+    assert.deepEqual(a.insert({ start: far, end: far + PAGE, prot: RW, kind: 'other', res: res() }), []);
+    assert.deepEqual(shape(a).map((r) => r.slice(0, 3)), [[0, 4, RW]]);
+    assert.deepEqual([a.vsize, a.peak, a.check()], [4 * PAGE, 4 * PAGE, undefined]);
+  });
+
+  it('ranges outside [0, 2^53] are ignored, so totals stay exact', () => {
+    const a = new AddressSpace();
+    a.insert({ start: 0, end: 2 ** 53, prot: NONE, kind: 'other', res: res() });
+    assert.deepEqual(a.insert({ start: -1, end: -1 + 118784, prot: RW, kind: 'other', res: res() }), []);
+    assert.deepEqual(a.insert({ start: 2 ** 53 - PAGE, end: 2 ** 53 + PAGE, prot: RW, kind: 'other', res: res() }), []);
+    a.resizeAt(2 ** 53 - PAGE, 2 ** 53 + PAGE, () => region(0, 0, RW, 'brk-heap'));
+    assert.deepEqual([a.size, a.vsize, a.reserved, a.check()], [1, 2 ** 53, 2 ** 53, undefined]);
+    a.protect(0, 1, RW); // an unaligned piece: still exact below 2^53
+    assert.deepEqual([a.size, a.vsize, a.reserved, a.check()], [2, 2 ** 53, 2 ** 53 - 1, undefined]);
+  });
+});

@@ -47,6 +47,13 @@ export interface Region {
 
 export const PAGE = 4096;
 
+/**
+ * Regions lie in [0, 2^53]: there every address, size and total is exact in a double, so vsize kept
+ * incrementally always equals the sum of the regions. User space ends at 2^47 (2^56 with 5-level paging,
+ * only on request), so only a corrupt log reaches past it; such a range is ignored.
+ */
+const MAX_ADDRESS = 2 ** 53;
+
 export function pageAlignUp(n: number): number {
   return Math.ceil(n / PAGE) * PAGE;
 }
@@ -138,6 +145,10 @@ export class AddressSpace {
 
   /** Adds a region over [start, end), replacing whatever was there (the kernel does this for MAP_FIXED). */
   insert(r: Region): Region[] {
+    // an empty or negative range maps nothing: mremap to length 0, or an address so far above 2^53 that
+    // adding the size rounds back to it
+    if (!(r.end > r.start)) return [];
+    if (r.start < 0 || r.end > MAX_ADDRESS) return [];
     const replaced = this.carve(r.start, r.end);
     const i = this.firstEndingAfter(r.start);
     this.regions.splice(i, 0, r);
@@ -161,6 +172,7 @@ export class AddressSpace {
 
   /** Sets the end of a region that starts at `start` (brk); creates or removes it as needed. */
   resizeAt(start: number, newEnd: number, make: () => Region): void {
+    if (start < 0 || newEnd > MAX_ADDRESS) return;
     const r = this.find(start);
     if (r && r.start === start) {
       if (newEnd > r.end) {

@@ -472,10 +472,12 @@ export class TraceModel {
     const a = splitArgs(e.args);
     const time = e.resumedTime ?? e.time;
     const line = e.resumedLine ?? e.line;
+    // a returned address above 2^53 is not exact in a double (sums of regions would drift): unknown, like num()
+    const retAddr = Number.isSafeInteger(e.retval) ? e.retval : undefined;
     switch (e.name) {
       case 'mmap':
       case 'mmap2': {
-        const addr = e.retval;
+        const addr = retAddr;
         const len = num(a[1]);
         if (addr === undefined || len === undefined || len <= 0) return;
         const hint = num(a[0]) ?? 0;
@@ -546,7 +548,7 @@ export class TraceModel {
         const old = num(a[0]);
         const oldLen = num(a[1]);
         const newLen = num(a[2]);
-        const addr = e.retval;
+        const addr = retAddr;
         if (old === undefined || oldLen === undefined || newLen === undefined || addr === undefined) return;
         const removed = space.carve(old, old + pageAlignUp(oldLen));
         const first = removed[0];
@@ -557,7 +559,7 @@ export class TraceModel {
       }
       case 'brk': {
         const req = num(a[0]) ?? 0;
-        const cur = e.retval;
+        const cur = retAddr;
         if (cur === undefined) return;
         if (p.brkStart === undefined) {
           // the first brk(NULL) reports where the heap starts (just past the executable's .bss, randomized)

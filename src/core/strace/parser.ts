@@ -64,6 +64,8 @@ const C_LBRACE = 123;
 const C_RBRACE = 125;
 const C_LT = 60;
 
+/** the most text a call resumed and cut again may gather from its later pieces (its first half is a line, capped by the splitter) */
+const MAX_JOINED_ARGS = 1 << 20;
 const US_PER_DAY = 86_400_000_000;
 
 function isDigit(c: number): boolean {
@@ -180,6 +182,12 @@ export class StraceParser {
 
     // -k stack frame: " > /path(func+0x8e) [0x2f12e]"
     if (text.charCodeAt(0) === C_SPACE && text.startsWith(' > ')) {
+      // strace prints frames only after a whole call line: a call still open was cut off, and is reported
+      // before this line so that unparsed lines stay in line order
+      if (this.fragment) {
+        this.reject(this.fragment.line, this.fragment.text, 'call cut off (its line never ended)');
+        this.fragment = undefined;
+      }
       this.onStackLine(text, lineNo);
       return;
     }
@@ -620,12 +628,21 @@ export class StraceParser {
     }
     if (rest.endsWith(UNFINISHED)) {
       // resumed and cut again: keep waiting (rare; strace does this around signals)
-      this.pending.set(pid, { name, args: startArgs + rest.slice(0, rest.length - UNFINISHED.length), line: startLine, time: startTime });
+      const args = startArgs + rest.slice(0, rest.length - UNFINISHED.length);
+      if (args.length > MAX_JOINED_ARGS && args.length > startArgs.length) {
+        // cut again and again: keep the call as joined so far rather than buffer without bound
+        if (p && p.name === name) this.pending.set(pendingKey, p);
+        this.reject(lineNo, text, 'call resumed and cut again past the length kept');
+        return;
+      }
+      this.pending.set(pid, { name, args, line: startLine, time: startTime });
       return;
     }
     const joined = startArgs + rest;
     const ev = this.parseCall(joined, 0, name, pid, startTime, startLine);
     if (typeof ev === 'string') {
+      // the first half still happened: report it as a call whose end is unknown, not lose its line
+      if (startLine !== lineNo) this.emit({ type: 'syscall', pid, time: startTime, line: startLine, name, args: startArgs, ret: '?', status: 'unfinished' });
       this.reject(lineNo, text, ev === 'unterminated' ? 'resumed call has no closing parenthesis' : ev);
       return;
     }

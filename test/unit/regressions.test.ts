@@ -1,0 +1,66 @@
+// Inputs found by the property tests (test/unit/properties.test.ts) that broke a property, kept as plain
+// examples so that each stays fixed whatever the generators draw.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { TraceModel } from '../../src/core/model/model';
+import type { TraceEvent } from '../../src/core/strace/events';
+import { StraceParser, type EntryEvent } from '../../src/core/strace/parser';
+
+function parse(text: string): { events: Array<TraceEvent | EntryEvent>; parser: StraceParser } {
+  const events: Array<TraceEvent | EntryEvent> = [];
+  const parser = new StraceParser({ onEvent: (e) => events.push(e) });
+  parser.write(text);
+  parser.end();
+  return { events, parser };
+}
+
+describe('regressions found by the property tests', () => {
+  it('a call line cut off (an unclosed quote) then a -k frame: unparsed lines stay in line order', () => {
+    const { parser } = parse('31168 09:22:01.813630 execve("./cgo-default-g, ["./cgo"], 0x7ffc /* 42 vars */) = 0 <0.013409>\n'
+      + ' > (/home/gopher/demo/cgo(runtime.newm1+0x85) [0x3a785]\n');
+    assert.deepEqual(parser.unparsed.map((u) => [u.line, u.reason]), [
+      [1, 'call cut off (its line never ended)'],
+      [2, 'stack frame without a preceding call or signal'],
+    ]);
+  });
+});
+
+describe('regressions: bounded state', () => {
+  it('a call resumed and cut again on every line gathers at most 1 MiB; the lines past that are unparsed', () => {
+    const piece = 'x'.repeat(1000);
+    let text = '1 read(3, <unfinished ...>\n';
+    for (let k = 0; k < 1100; k++) text += `1 <... read resumed>${piece} <unfinished ...>\n`;
+    text += '1 <... read resumed>) = 0\n';
+    const { events, parser } = parse(text);
+    const read = events.find((e) => e.type === 'syscall' && e.name === 'read');
+    assert.ok(read && read.type === 'syscall');
+    assert.deepEqual([read.line, read.resumedLine, read.status, read.ret], [1, 1102, 'complete', '0']);
+    assert.ok(read.args.length <= 1 << 20 && read.args.length > (1 << 20) - 1000, String(read.args.length));
+    const kept = Math.floor(((1 << 20) - '3, '.length) / 1000);
+    assert.equal(parser.unparsedCount, 1100 - kept);
+    assert.deepEqual(new Set(parser.unparsed.map((u) => u.reason)), new Set(['call resumed and cut again past the length kept']));
+    assert.equal(parser.unparsed[0].line, kept + 2);
+  });
+});
+
+describe('regressions: the model and addresses above 2^53', () => {
+  it('a brk returning an address above 2^53 leaves the address space consistent (exact sums)', () => {
+    const model = new TraceModel();
+    parse('1 brk(NULL) = 0x7f000001b000\n1 mmap(0x7f000002d000, 30599, 0x3, MAP_SHARED, -1, 0) = 0x7f000001a000\n'
+      + '1 brk(NULL) = 0x200007f000001b000\n1 brk(NULL) = 0x7f0000000000\n').events.forEach((e) => {
+      model.onEvent(e);
+      assert.equal(model.processes.get(1)?.space.check(), undefined, `after line ${e.line}`);
+    });
+    const space = model.processes.get(1)!.space;
+    assert.deepEqual(space.all().map((r) => [r.start, r.end]), [[0x7f000001a000, 0x7f0000022000]]);
+    assert.equal(space.vsize, 0x8000);
+  });
+});
+
+describe('regressions: no line lost', () => {
+  it('a resumed half that cannot be parsed (the log cut mid-line) leaves its first half as an unfinished call', () => {
+    const { events, parser } = parse('31845 rseq(0x7f, 0x20, 0, 0x53053053 <unfinished ...>\n31844 close(3) = 0\n31845 <... rseq resumed>, 0x2');
+    assert.deepEqual(events.map((e) => (e.type === 'syscall' ? [e.line, e.name, e.status] : [e.line, e.type])), [[2, 'close', 'complete'], [1, 'rseq', 'unfinished']]);
+    assert.deepEqual(parser.unparsed.map((u) => [u.line, u.reason]), [[3, 'resumed call has no closing parenthesis']]);
+  });
+});
