@@ -45,7 +45,13 @@ async function load(browser: Browser, file: string): Promise<Timing> {
         fcp: (performance.getEntriesByName('first-contentful-paint')[0] || { startTime: NaN }).startTime,
         interactive: performance.now(),
       })));
-      const check = () => (performance.getEntriesByName('gml-rendered').length && document.querySelector('.ev-rows .ev-row') ? done() : setTimeout(check, 2));
+      const painted = () => {
+        const count = document.querySelector('.ev-count');
+        return count && (document.querySelector('.ev-rows .ev-row') || count.textContent.startsWith('0 of'));
+      };
+      const started = Date.now();
+      const check = () => (performance.getEntriesByName('gml-rendered').length && painted() ? done()
+        : Date.now() - started > 120000 ? resolve({ fcp: NaN, interactive: NaN }) : setTimeout(check, 2));
       check();
     })`);
   } finally {

@@ -20,15 +20,18 @@ async function main(): Promise<number> {
   mkdirSync(path.join(REPO, 'test-results'), { recursive: true });
   const ws = makeWorkspace(path.join(runs, 'workspace'));
   lap(t0, `workspace ${path.relative(REPO, ws)}; VS Code: ${desktop ?? 'code-server (launcher)'}`);
+  const suite = async (untrusted: boolean) => runTests({
+    vscodeExecutablePath: desktop ?? path.join(REPO, 'test', 'harness', 'code-launcher.sh'),
+    extensionDevelopmentPath: REPO,
+    extensionTestsPath: path.join(REPO, 'out', 'integration', 'index.js'),
+    launchArgs: [ws, '--disable-extensions', ...(untrusted ? [] : ['--disable-workspace-trust'])],
+    extensionTestsEnv: { GML_INTEGRATION: '1', GML_RUN_DIR: runs, GML_UNTRUSTED: untrusted ? '1' : '' },
+  });
   try {
-    const code = await runTests({
-      vscodeExecutablePath: desktop ?? path.join(REPO, 'test', 'harness', 'code-launcher.sh'),
-      extensionDevelopmentPath: REPO,
-      extensionTestsPath: path.join(REPO, 'out', 'integration', 'index.js'),
-      launchArgs: [ws, '--disable-extensions', '--disable-workspace-trust'],
-      extensionTestsEnv: { GML_INTEGRATION: '1', GML_RUN_DIR: runs },
-    });
-    lap(t0, `integration tests passed (${code})`);
+    await suite(false);
+    lap(t0, 'integration tests passed (trusted workspace)');
+    await suite(true);
+    lap(t0, 'integration tests passed (Restricted Mode)');
     return 0;
   } catch (err) {
     lap(t0, `integration tests failed: ${(err as Error).message}`);

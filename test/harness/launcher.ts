@@ -22,7 +22,8 @@ async function main(): Promise<number> {
   }
   const base = process.env.GML_RUN_DIR ?? path.join(REPO, '.vscode-test', 'runs');
   const dirs = runDirs(mkdtempSync(path.join(base, 'integration-')));
-  const server = await startServer(dirs, { env: await goCacheEnv() });
+  // GML_UNTRUSTED=1: workspace trust stays on, so the folder opens in Restricted Mode
+  const server = await startServer(dirs, { env: await goCacheEnv(), trust: process.env.GML_UNTRUSTED !== '1' });
   try {
     return await runExtensionTests({
       server, dirs, folder: folder || dirs.root, extensionDevelopmentPath: dev, extensionTestsPath: tests,
