@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CLONE, MAP, PROT, cloneBits, fdPath, fields, mapBits, num, protBits, splitArgs, str } from '../strace/args';
+import { CLONE, MAP, PROT, argSpans, cloneBitsCached, fdPath, fieldOf, mapBitsCached, num, numAt, protBitsCached, splitArgs, str } from '../strace/args';
 import type { StackFrame, SyscallEvent } from '../strace/events';
 import type { LogEvent } from '../strace/reader';
 import { formatBytes } from '../format';
@@ -120,6 +120,45 @@ const MEMORY_CALLS = new Set(['mmap', 'mmap2', 'munmap', 'mprotect', 'pkey_mprot
 export const MODEL_DETAIL_CALLS: ReadonlySet<string> = new Set([
   ...THREAD_CALLS, ...MEMORY_CALLS, 'execve', 'execveat', 'exit_group', 'openat', 'open', 'creat', 'openat2', 'close',
 ]);
+/** scratch offsets for argSpans (the model is not re-entered while they are in use) */
+const SPANS = new Int32Array(16);
+
+/** The arguments of one call, split as splitArgs splits them but held as offsets. */
+class Args {
+  private text = '';
+  private count = 0;
+  private readonly spans = new Int32Array(16);
+
+  of(text: string): this {
+    this.text = text;
+    this.count = argSpans(text, this.spans);
+    return this;
+  }
+
+  /** splitArgs(text)[k] */
+  str(k: number): string | undefined {
+    if (k >= this.count) return undefined;
+    if (k >= this.spans.length >> 1) return splitArgs(this.text)[k];
+    return this.text.slice(this.spans[2 * k], this.spans[2 * k + 1]);
+  }
+
+  /** num(splitArgs(text)[k]) */
+  num(k: number): number | undefined {
+    if (k >= this.count) return undefined;
+    if (k >= this.spans.length >> 1) return num(this.str(k));
+    return numAt(this.text, this.spans[2 * k], this.spans[2 * k + 1]);
+  }
+
+  prot(k: number): number {
+    return protBitsCached(this.str(k));
+  }
+
+  map(k: number): number {
+    return mapBitsCached(this.str(k));
+  }
+}
+const ARGS = new Args();
+
 const GO_WRAPPERS = /^runtime\.(mmap|sysMmap|callCgoMmap|munmap|sysMunmap|callCgoMunmap|sysReserveOS|sysAllocOS|sysMapOS|sysFreeOS|sysHugePageOS|sysNoHugePageOS|sysUsedOS|sysUnusedOS|sysReserve|sysAlloc|sysMap|sysFree|sysReserveAligned|systemstack|mprotect|madvise)\b/;
 
 /**
@@ -252,12 +291,11 @@ export class TraceModel {
     let stackSize: number | undefined;
     if (ev) {
       if (ev.name === 'clone3') {
-        const f = fields(splitArgs(ev.args)[0] ?? '');
-        stackAddr = num(f.get('stack'));
-        stackSize = num(f.get('stack_size'));
+        const first = firstArg(ev.args);
+        stackAddr = num(fieldOf(first, 'stack'));
+        stackSize = num(fieldOf(first, 'stack_size'));
       } else {
-        const f = fields(ev.args);
-        const top = num(f.get('child_stack') ?? f.get('stack'));
+        const top = num(fieldOf(ev.args, 'child_stack') ?? fieldOf(ev.args, 'stack'));
         if (top) stackAddr = top - 1;
       }
     }
@@ -336,7 +374,7 @@ export class TraceModel {
           p.ended = true;
           if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
         }
-        this.record(p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` });
+        if (this.keep()) this.push(p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` });
         return;
       }
       case 'signal':
@@ -379,7 +417,7 @@ export class TraceModel {
         this.createChild(t, e.retval, flags, name, e, e.line, e.time);
         const child = this.threads.get(e.retval)!;
         const p = this.proc(t.tgid);
-        this.record(p, {
+        if (this.keep()) this.push(p, {
           line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: name, child: e.retval,
           note: `${child.how === 'pthread_create' ? 'new thread' : child.how === 'go-runtime' ? 'new Go runtime thread' : child.how === 'fork' || child.how === 'vfork' ? 'new process' : 'new thread'} ${e.retval}: ${child.howReason}.`,
           stack: e.stack,
@@ -397,8 +435,9 @@ export class TraceModel {
     }
     if (name === 'openat' || name === 'open' || name === 'creat' || name === 'openat2') {
       if (e.retval !== undefined && e.retval >= 0) {
-        const a = splitArgs(e.args);
-        const raw = name === 'open' || name === 'creat' ? a[0] : a[1];
+        const n = argSpans(e.args, SPANS);
+        const k = name === 'open' || name === 'creat' ? 0 : 1;
+        const raw = k < n ? e.args.slice(SPANS[2 * k], SPANS[2 * k + 1]) : undefined;
         if (raw?.endsWith('"...')) this.truncatedPaths++;
         const p = str(raw);
         const pr = this.proc(t.tgid);
@@ -410,7 +449,7 @@ export class TraceModel {
       return;
     }
     if (name === 'close') {
-      const fd = num(splitArgs(e.args)[0]);
+      const fd = argSpans(e.args, SPANS) > 0 ? numAt(e.args, SPANS[0], SPANS[1]) : undefined;
       if (fd !== undefined) this.proc(t.tgid).fds.delete(fd);
       return;
     }
@@ -456,7 +495,7 @@ export class TraceModel {
     if (argv?.startsWith('[')) p.argv = splitArgs(argv.slice(1, -1)).map((s) => str(s) ?? s);
     p.execLine = e.line;
     if (this.mainPid === p.pid || this.opts.exeIsGo) p.isGo = p.isGo || !!this.opts.exeIsGo;
-    this.record(p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
+    if (this.keep()) this.push(p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
   }
 
   // ---------------------------------------------------------------- memory
@@ -469,31 +508,32 @@ export class TraceModel {
     if (e.status !== 'complete' || e.errno) return; // a failed call changes nothing
     const p = this.proc(t.tgid);
     const space = p.space;
-    const a = splitArgs(e.args);
+    // the arguments as offsets into e.args (a.num(k) is num(splitArgs(e.args)[k])): only kept values become strings
+    const a = ARGS.of(e.args);
     const time = e.resumedTime ?? e.time;
     const line = e.resumedLine ?? e.line;
     switch (e.name) {
       case 'mmap':
       case 'mmap2': {
         const addr = e.retval;
-        const len = num(a[1]);
+        const len = a.num(1);
         if (addr === undefined || len === undefined || len <= 0) return;
-        const hint = num(a[0]) ?? 0;
-        const prot = protBits(a[2]);
-        const flags = mapBits(a[3]);
-        const fd = num(a[4]);
-        const off = num(a[5]) ?? 0;
+        const hint = a.num(0) ?? 0;
+        const prot = a.prot(2);
+        const flags = a.map(3);
+        const fd = a.num(4);
+        const off = a.num(5) ?? 0;
         const size = pageAlignUp(len);
-        const filePath = fd !== undefined && fd >= 0 && !(flags & MAP.ANONYMOUS) ? fdPath(a[4]) ?? p.fds.get(fd) : undefined;
+        const filePath = fd !== undefined && fd >= 0 && !(flags & MAP.ANONYMOUS) ? fdPath(a.str(4)) ?? p.fds.get(fd) : undefined;
         const region = this.classifyMmap(p, t, { addr, size, hint, prot, flags, filePath, off, line, time, stack: e.stack });
         space.insert(region);
         this.afterChange(p, line, time);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack });
+        if (this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack });
         return;
       }
       case 'munmap': {
-        const addr = num(a[0]);
-        const len = num(a[1]);
+        const addr = a.num(0);
+        const len = a.num(1);
         if (addr === undefined || len === undefined) return;
         // A munmap split by another thread's calls took effect somewhere between its two halves. A mapping
         // that another thread got at this address in between (without MAP_FIXED, so the range was free)
@@ -501,62 +541,71 @@ export class TraceModel {
         const spare = e.resumedLine === undefined ? undefined
           : (r: Region) => r.res.line > e.line && r.res.tid !== t.tid && (r.res.flags & MAP.FIXED) === 0;
         const removed = space.carve(addr, addr + pageAlignUp(len), spare);
-        let note = removed.length === 0 ? 'unmaps nothing the log showed mapped' : '';
         const res = removed[0]?.res;
-        if (res?.kind === 'malloc-arena') {
-          const bytes = removed.reduce((s, r) => s + (r.end - r.start), 0);
-          res.trimmed = (res.trimmed ?? 0) + bytes;
-          note = `trims ${formatBytes(bytes)} off the malloc arena reservation so that a ${formatBytes(GLIBC_ARENA_HEAP)}-aligned ${formatBytes(GLIBC_ARENA_HEAP)} heap remains.`;
-        } else if (res) {
-          note = `releases ${formatBytes(removed.reduce((s, r) => s + (r.end - r.start), 0))} of ${describeRes(res)}.`;
-        }
+        const bytes = removed.reduce((s, r) => s + (r.end - r.start), 0);
+        if (res?.kind === 'malloc-arena') res.trimmed = (res.trimmed ?? 0) + bytes;
         this.afterChange(p, line, time);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'munmap', addr, size: pageAlignUp(len), kind: res?.kind, note, stack: e.stack });
+        if (!this.keep()) return;
+        const note = res === undefined ? 'unmaps nothing the log showed mapped'
+          : res.kind === 'malloc-arena' ? `trims ${formatBytes(bytes)} off the malloc arena reservation so that a ${formatBytes(GLIBC_ARENA_HEAP)}-aligned ${formatBytes(GLIBC_ARENA_HEAP)} heap remains.`
+            : `releases ${formatBytes(bytes)} of ${describeRes(res)}.`;
+        this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'munmap', addr, size: pageAlignUp(len), kind: res?.kind, note, stack: e.stack });
         return;
       }
       case 'mprotect':
       case 'pkey_mprotect': {
-        const addr = num(a[0]);
-        const len = num(a[1]);
+        const addr = a.num(0);
+        const len = a.num(1);
         if (addr === undefined || len === undefined) return;
-        const prot = protBits(a[2]);
+        const prot = a.prot(2);
         const touched = new Set<Reservation>();
         space.protect(addr, addr + pageAlignUp(len), prot, (r) => {
           touched.add(r.res);
         });
-        let note = '';
+        // the last reservation that has a note of its own names the event (a stack's note reads its guard)
+        let noted: Reservation | undefined;
+        let firstKind: RegionKind | undefined;
         for (const res of touched) {
+          firstKind ??= res.kind;
           if (res.kind === 'thread-stack') {
             for (const r of space.overlapping(res.addr, res.addr + res.size)) {
               if (r.res === res && (r.prot & 7) === 0) r.kind = 'guard-page';
             }
-            note = `makes the stack usable (${formatBytes(pageAlignUp(len))} read-write) and leaves the low ${formatBytes(this.guardOf(space, res))} PROT_NONE as a guard page that faults on overflow.`;
-          } else if (res.kind === 'malloc-arena') {
-            note = `commits the first ${formatBytes(pageAlignUp(len))} of the malloc arena heap (read-write); the rest stays reserved.`;
-          } else if (res.kind === 'shared-library' || res.kind === 'executable') {
-            note = `${prot === PROT.READ ? 'makes relocated data read-only (RELRO) in' : 'changes protection in'} ${res.path ? path.basename(res.path) : 'a loaded image'}.`;
+            noted = res;
+          } else if (res.kind === 'malloc-arena' || res.kind === 'shared-library' || res.kind === 'executable') {
+            noted = res;
           }
         }
-        if (!note) note = touched.size === 0 ? 'changes protection on memory the log did not show mapped (the executable image or the stack, mapped by execve)' : `sets ${protName(prot)} on ${formatBytes(pageAlignUp(len))} of ${[...touched].map(describeRes).join(', ')}.`;
         this.afterChange(p, line, time);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: e.name, addr, size: pageAlignUp(len), prot, kind: [...touched][0]?.kind, note, stack: e.stack });
+        if (!this.keep()) return;
+        let note: string;
+        if (noted?.kind === 'thread-stack') {
+          note = `makes the stack usable (${formatBytes(pageAlignUp(len))} read-write) and leaves the low ${formatBytes(this.guardOf(space, noted))} PROT_NONE as a guard page that faults on overflow.`;
+        } else if (noted?.kind === 'malloc-arena') {
+          note = `commits the first ${formatBytes(pageAlignUp(len))} of the malloc arena heap (read-write); the rest stays reserved.`;
+        } else if (noted) {
+          note = `${prot === PROT.READ ? 'makes relocated data read-only (RELRO) in' : 'changes protection in'} ${noted.path ? path.basename(noted.path) : 'a loaded image'}.`;
+        } else {
+          note = touched.size === 0 ? 'changes protection on memory the log did not show mapped (the executable image or the stack, mapped by execve)' : `sets ${protName(prot)} on ${formatBytes(pageAlignUp(len))} of ${[...touched].map(describeRes).join(', ')}.`;
+        }
+        this.push(p, { line, time, tid: t.tid, pid: p.pid, op: e.name, addr, size: pageAlignUp(len), prot, kind: firstKind, note, stack: e.stack });
         return;
       }
       case 'mremap': {
-        const old = num(a[0]);
-        const oldLen = num(a[1]);
-        const newLen = num(a[2]);
+        const old = a.num(0);
+        const oldLen = a.num(1);
+        const newLen = a.num(2);
         const addr = e.retval;
         if (old === undefined || oldLen === undefined || newLen === undefined || addr === undefined) return;
         const removed = space.carve(old, old + pageAlignUp(oldLen));
         const first = removed[0];
         if (first) space.insert({ start: addr, end: addr + pageAlignUp(newLen), prot: first.prot, kind: first.kind, res: first.res });
         this.afterChange(p, line, time);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'mremap', addr, size: pageAlignUp(newLen), kind: first?.kind, note: `${addr === old ? 'resizes' : 'moves'} ${first ? describeRes(first.res) : 'a mapping'} from ${formatBytes(pageAlignUp(oldLen))} to ${formatBytes(pageAlignUp(newLen))}.` });
+        if (this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'mremap', addr, size: pageAlignUp(newLen), kind: first?.kind, note: `${addr === old ? 'resizes' : 'moves'} ${first ? describeRes(first.res) : 'a mapping'} from ${formatBytes(pageAlignUp(oldLen))} to ${formatBytes(pageAlignUp(newLen))}.` });
         return;
       }
       case 'brk': {
-        const req = num(a[0]) ?? 0;
+        const req = a.num(0) ?? 0;
         const cur = e.retval;
         if (cur === undefined) return;
         if (p.brkStart === undefined) {
@@ -570,15 +619,15 @@ export class TraceModel {
           res: this.newRes({ kind: 'brk-heap', reason: 'The brk heap ([heap]): the classic program break, grown by glibc malloc in the main arena.', addr: start, size: 0, prot: PROT.READ | PROT.WRITE, flags: 0, line, tid: t.tid, time, evidence: 'shape' }),
         }));
         this.afterChange(p, line, time);
-        if (req !== 0) this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'brk', addr: cur, size: pageAlignUp(cur) - start, kind: 'brk-heap', note: `moves the program break: the [heap] is now ${formatBytes(Math.max(0, pageAlignUp(cur) - start))}.` });
+        if (req !== 0 && this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'brk', addr: cur, size: pageAlignUp(cur) - start, kind: 'brk-heap', note: `moves the program break: the [heap] is now ${formatBytes(Math.max(0, pageAlignUp(cur) - start))}.` });
         return;
       }
       case 'madvise': {
-        const addr = num(a[0]);
-        const len = num(a[1]);
+        const addr = a.num(0);
+        const len = a.num(1);
         if (addr === undefined || len === undefined) return;
         const r = space.find(addr);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'madvise', addr, size: len, kind: r?.kind, note: `${a[2] ?? ''} on ${r ? describeRes(r.res) : 'unmapped memory'}: changes how pages are backed, not the virtual size.` });
+        if (this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'madvise', addr, size: len, kind: r?.kind, note: `${a.str(2) ?? ''} on ${r ? describeRes(r.res) : 'unmapped memory'}: changes how pages are backed, not the virtual size.` });
         return;
       }
       default:
@@ -690,9 +739,17 @@ export class TraceModel {
     };
   }
 
-  private record(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
+  /**
+   * Counts an event and says whether it is kept: callers build the event (and its note) only then, so that
+   * the events past maxEvents cost nothing but the count.
+   */
+  private keep(): boolean {
     this.eventCount++;
-    if (this.events.length >= this.maxEvents) return;
+    return this.events.length < this.maxEvents;
+  }
+
+  /** Adds an event that keep() let in. */
+  private push(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
     this.events.push({ ...ev, seq: this.seq++, vsizeAfter: p.space.vsize });
   }
 
@@ -713,8 +770,14 @@ export class TraceModel {
 function cloneFlagsOf(name: string, args: string): number {
   if (name === 'fork') return 0;
   if (name === 'vfork') return CLONE.VM | CLONE.VFORK;
-  if (name === 'clone3') return cloneBits(fields(splitArgs(args)[0] ?? '').get('flags'));
-  return cloneBits(fields(args).get('flags'));
+  if (name === 'clone3') return cloneBitsCached(fieldOf(firstArg(args), 'flags'));
+  return cloneBitsCached(fieldOf(args, 'flags'));
+}
+
+/** splitArgs(args)[0] ?? '' */
+function firstArg(args: string): string {
+  const n = argSpans(args, SPANS);
+  return n > 0 ? args.slice(SPANS[0], SPANS[1]) : '';
 }
 
 function goOrigin(stack: StackFrame[] | undefined): string | undefined {
