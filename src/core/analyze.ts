@@ -47,7 +47,7 @@ export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptio
     }
   }
   const model = new TraceModel({ exeIsGo: elf?.isGo, maxEvents: opts.maxEvents });
-  const summary = await readLog(source, (e) => model.onEvent(e), { signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS });
+  const summary = await readLog(source, (e) => model.onEvent(e), { signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true });
   model.finish();
   return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CLONE, MAP, PROT, argSpans, cloneBitsCached, fdPath, fieldOf, mapBitsCached, num, numAt, protBitsCached, splitArgs, str } from '../strace/args';
+import { CLONE, MAP, PROT, argSpans, cloneBitsCached, fdPath, fieldOf, fieldsOf, mapBitsCached, num, numAt, protBitsCached, splitArgs, str } from '../strace/args';
 import type { StackFrame, SyscallEvent } from '../strace/events';
 import type { LogEvent } from '../strace/reader';
 import { formatBytes } from '../format';
@@ -120,6 +120,10 @@ const MEMORY_CALLS = new Set(['mmap', 'mmap2', 'munmap', 'mprotect', 'pkey_mprot
 export const MODEL_DETAIL_CALLS: ReadonlySet<string> = new Set([
   ...THREAD_CALLS, ...MEMORY_CALLS, 'execve', 'execveat', 'exit_group', 'openat', 'open', 'creat', 'openat2', 'close',
 ]);
+const CLONE3_STACK = ['stack', 'stack_size'];
+const CLONE_STACK = ['child_stack', 'stack'];
+const FIELDS: Array<string | undefined> = [];
+
 /** scratch offsets for argSpans (the model is not re-entered while they are in use) */
 const SPANS = new Int32Array(16);
 
@@ -291,11 +295,12 @@ export class TraceModel {
     let stackSize: number | undefined;
     if (ev) {
       if (ev.name === 'clone3') {
-        const first = firstArg(ev.args);
-        stackAddr = num(fieldOf(first, 'stack'));
-        stackSize = num(fieldOf(first, 'stack_size'));
+        fieldsOf(firstArg(ev.args), CLONE3_STACK, FIELDS);
+        stackAddr = num(FIELDS[0]);
+        stackSize = num(FIELDS[1]);
       } else {
-        const top = num(fieldOf(ev.args, 'child_stack') ?? fieldOf(ev.args, 'stack'));
+        fieldsOf(ev.args, CLONE_STACK, FIELDS);
+        const top = num(FIELDS[0] ?? FIELDS[1]);
         if (top) stackAddr = top - 1;
       }
     }
@@ -641,12 +646,16 @@ export class TraceModel {
     m: { addr: number; size: number; hint: number; prot: number; flags: number; filePath?: string; off: number; line: number; time?: number; stack?: StackFrame[] },
   ): Region {
     const { addr, size, prot, flags } = m;
-    const base = { addr, size, prot, flags, line: m.line, tid: t.tid, time: m.time };
     const origin = goOrigin(m.stack);
     const fromGo = origin !== undefined || m.stack?.some((f) => f.func === 'x_cgo_mmap') === true;
     if (fromGo && !p.isGo) this.becomeGo(p);
-    const mk = (kind: RegionKind, reason: string, evidence: Reservation['evidence'], extra: Partial<Reservation> = {}): Region => ({
-      start: addr, end: addr + size, prot, kind, res: this.newRes({ ...base, kind, reason, evidence, origin, ...extra }),
+    // one shape for every reservation made here (a spread of a variable set of fields is slow to make and to read)
+    const mk = (kind: RegionKind, reason: string, evidence: Reservation['evidence'], extra?: { path?: string; origin?: string }): Region => ({
+      start: addr, end: addr + size, prot, kind,
+      res: {
+        id: this.nextRes++, addr, size, prot, flags, line: m.line, tid: t.tid, time: m.time, kind, reason, evidence,
+        origin: extra?.origin ?? origin, path: extra?.path,
+      },
     });
 
     // an overlay (MAP_FIXED) inside a mapping we know: same owner (a library's segments and .bss, Go committing its reservations)
@@ -750,7 +759,11 @@ export class TraceModel {
 
   /** Adds an event that keep() let in. */
   private push(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
-    this.events.push({ ...ev, seq: this.seq++, vsizeAfter: p.space.vsize });
+    // ev is a fresh literal of the caller's: completed in place rather than copied
+    const e = ev as ModelEvent;
+    e.seq = this.seq++;
+    e.vsizeAfter = p.space.vsize;
+    this.events.push(e);
   }
 
   /** Tells the model what execve mapped that the log cannot show (from the binary's ELF headers, or estimates). */

@@ -275,27 +275,37 @@ export const mapBitsCached = (s: string | undefined): number => MAP_CACHE.bits(s
 export const cloneBitsCached = (s: string | undefined): number => CLONE_CACHE.bits(s);
 
 const FIELD_SPANS = new Int32Array(128);
+const ONE_KEY: string[] = [''];
+const ONE_OUT: Array<string | undefined> = [undefined];
 
 /** fields(s).get(key), without the map. */
 export function fieldOf(s: string, key: string): string | undefined {
+  ONE_KEY[0] = key;
+  fieldsOf(s, ONE_KEY, ONE_OUT);
+  return ONE_OUT[0];
+}
+
+/** out[k] = fields(s).get(keys[k]) for every k, in one pass and without the map. */
+export function fieldsOf(s: string, keys: readonly string[], out: Array<string | undefined>): void {
+  for (let k = 0; k < keys.length; k++) out[k] = undefined;
   let from = 0;
   let to = s.length;
   while (from < to && isTrimSpace(s.charCodeAt(from))) from++;
   while (to > from && isTrimSpace(s.charCodeAt(to - 1))) to--;
-  if (s.charCodeAt(from) === 123 /* { */) {
-    // as fields does: the text of the struct, up to its matching brace (or the end)
-    const body = s.slice(from, to);
-    const close = matchingBrace(body, 0);
-    to = from + Math.min(close, body.length);
+  if (from < to && s.charCodeAt(from) === 123 /* { */) {
+    // as fields does: the text of the struct, up to its matching brace (or the end); past `to` is only blank
+    to = Math.min(matchingBrace(s, from), to);
     from += 1;
-    if (to < from) to = from;
   }
   const n = argSpans(s, FIELD_SPANS, from, to);
-  if (n > FIELD_SPANS.length >> 1) return fields(s).get(key);
-  let found: string | undefined;
-  for (let k = 0; k < n; k++) {
-    const a = FIELD_SPANS[2 * k];
-    const b = FIELD_SPANS[2 * k + 1];
+  if (n > FIELD_SPANS.length >> 1) {
+    const f = fields(s);
+    for (let k = 0; k < keys.length; k++) out[k] = f.get(keys[k]);
+    return;
+  }
+  for (let j = 0; j < n; j++) {
+    const a = FIELD_SPANS[2 * j];
+    const b = FIELD_SPANS[2 * j + 1];
     let eq = -1;
     for (let i = a; i < b; i++) {
       if (s.charCodeAt(i) === 61 /* = */) {
@@ -306,8 +316,9 @@ export function fieldOf(s: string, key: string): string | undefined {
     if (eq <= a) continue;
     let ke = eq;
     while (ke > a && isTrimSpace(s.charCodeAt(ke - 1))) ke--;
-    if (ke - a !== key.length || !s.startsWith(key, a)) continue;
-    found = s.slice(eq + 1, b).trim();
+    for (let k = 0; k < keys.length; k++) {
+      // the last of equal keys wins, as in the map
+      if (ke - a === keys[k].length && s.startsWith(keys[k], a)) out[k] = s.slice(eq + 1, b).trim();
+    }
   }
-  return found;
 }
