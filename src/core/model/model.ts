@@ -285,7 +285,7 @@ export class TraceModel {
         t.howReason = 'vfork: a child process sharing the parent\'s memory until it calls execve';
       } else {
         t.how = 'fork';
-        t.howReason = `${call === 'fork' ? 'fork' : call}: a new process with a copy of the parent's address space`;
+        t.howReason = this.intern(`${call === 'fork' ? 'fork' : call}: a new process with a copy of the parent's address space`);
       }
       return;
     }
@@ -311,15 +311,15 @@ export class TraceModel {
         const res = stackRegion.res;
         const previous = res.threadTid !== undefined && res.threadTid !== childTid ? res.threadTid : undefined;
         res.threadTid = childTid;
-        res.reason = `Stack of thread ${childTid}: glibc pthread_create reserved ${formatBytes(res.size)} (the RLIMIT_STACK default of 8 MiB plus a guard page) with MAP_STACK.`;
+        res.reason = this.intern(`Stack of thread ${childTid}: glibc pthread_create reserved ${formatBytes(res.size)} (the RLIMIT_STACK default of 8 MiB plus a guard page) with MAP_STACK.`);
         t.stackRes = res.id;
         t.stackBytes = res.size - this.guardOf(parentProc.space, res);
         t.guardBytes = this.guardOf(parentProc.space, res);
-        t.howReason = previous !== undefined
+        t.howReason = this.intern(previous !== undefined
           ? `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on the ${formatBytes(res.size)} stack of exited thread ${previous}, reused from glibc's stack cache (no new mmap)`
-          : `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on a ${formatBytes(res.size)} MAP_STACK mapping made for it`;
+          : `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on a ${formatBytes(res.size)} MAP_STACK mapping made for it`);
       } else {
-        t.howReason = `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID${stackSize ? ` and a ${formatBytes(stackSize)} stack` : ''}`;
+        t.howReason = this.intern(`glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID${stackSize ? ` and a ${formatBytes(stackSize)} stack` : ''}`);
       }
     } else if (stackRegion?.res.kind === 'go-heap' || (stackAddr !== undefined && parentProc.isGo && !(flags & CLONE.PARENT_SETTID))) {
       t.how = 'go-runtime';
@@ -327,7 +327,7 @@ export class TraceModel {
       parentProc.isGo = true;
     } else {
       t.how = 'clone';
-      t.howReason = `${ev?.name ?? 'clone'} with CLONE_THREAD${stackRegion ? ` on a ${stackRegion.kind} mapping` : ''}`;
+      t.howReason = this.intern(`${ev?.name ?? 'clone'} with CLONE_THREAD${stackRegion ? ` on a ${stackRegion.kind} mapping` : ''}`);
     }
   }
 
@@ -653,7 +653,7 @@ export class TraceModel {
     const mk = (kind: RegionKind, reason: string, evidence: Reservation['evidence'], extra?: { path?: string; origin?: string }): Region => ({
       start: addr, end: addr + size, prot, kind,
       res: {
-        id: this.nextRes++, addr, size, prot, flags, line: m.line, tid: t.tid, time: m.time, kind, reason, evidence,
+        id: this.nextRes++, addr, size, prot, flags, line: m.line, tid: t.tid, time: m.time, kind, reason: this.intern(reason), evidence,
         origin: extra?.origin ?? origin, path: extra?.path,
       },
     });
@@ -722,7 +722,7 @@ export class TraceModel {
       // ld.so's own small blocks (TLS, link maps) stay 'other'; the runtime's early reservations are big or PROT_NONE
       if ((res.prot & 7) === 0 || res.size >= 64 * 1024) {
         res.kind = 'go-runtime';
-        res.reason = goRuntimeReason(res.size, res.prot, undefined);
+        res.reason = this.intern(goRuntimeReason(res.size, res.prot, undefined));
         for (const r of p.space.overlapping(res.addr, res.addr + res.size)) if (r.res === res) r.kind = 'go-runtime';
       }
     }
@@ -757,10 +757,24 @@ export class TraceModel {
     return this.events.length < this.maxEvents;
   }
 
+  /**
+   * Notes and reasons repeat (the same release, the same kind of mapping or thread): one string for each
+   * text, so that what is kept for long (events, reservations, threads) does not hold a copy each.
+   */
+  private readonly texts = new Map<string, string>();
+
+  private intern(text: string): string {
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    if (this.texts.size < 16_384) this.texts.set(text, text);
+    return text;
+  }
+
   /** Adds an event that keep() let in. */
   private push(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
     // ev is a fresh literal of the caller's: completed in place rather than copied
     const e = ev as ModelEvent;
+    e.note = this.intern(e.note);
     e.seq = this.seq++;
     e.vsizeAfter = p.space.vsize;
     this.events.push(e);
