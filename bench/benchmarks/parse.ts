@@ -44,7 +44,7 @@ async function splitLines(file: string): Promise<number> {
 /** What analyze does before it writes the report: the parser feeding the model. */
 async function parseAndModel(file: string): Promise<number> {
   const model = new TraceModel();
-  await readLog({ files: [file] }, (e) => model.onEvent(e), { detailCalls: MODEL_DETAIL_CALLS });
+  await readLog({ files: [file] }, (e) => model.onEvent(e), { detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true });
   model.finish();
   return model.syscallCount;
 }

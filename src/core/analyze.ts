@@ -22,6 +22,13 @@ export interface KernelSnapshotLike {
   tgid?: number;
 }
 
+/**
+ * The events a report lists at most: the first ones of the log. Every figure and count covers all events;
+ * the list is what memory is spent on in a huge log (one object and a note each, held until the report is
+ * written), so it is bounded well before the log is.
+ */
+export const ANALYZE_MAX_EVENTS = 100_000;
+
 export interface AnalyzeOptions {
   /** the traced executable, for the parts of the address space that execve maps (ELF program headers) */
   binary?: string;
@@ -29,6 +36,7 @@ export interface AnalyzeOptions {
   kernel?: KernelSnapshotLike;
   name?: string;
   signal?: AbortSignal;
+  /** the most events the report lists (all are counted; default ANALYZE_MAX_EVENTS) */
   maxEvents?: number;
 }
 
@@ -46,8 +54,8 @@ export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptio
       warnings.push(`could not read the binary ${opts.binary}: ${(err as Error).message}; executable size is unknown`);
     }
   }
-  const model = new TraceModel({ exeIsGo: elf?.isGo, maxEvents: opts.maxEvents });
-  const summary = await readLog(source, (e) => model.onEvent(e), { signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS });
+  const model = new TraceModel({ exeIsGo: elf?.isGo, maxEvents: opts.maxEvents ?? ANALYZE_MAX_EVENTS });
+  const summary = await readLog(source, (e) => model.onEvent(e), { signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true });
   model.finish();
   return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
 }
@@ -171,13 +179,22 @@ function buildVariantReport(
     warnings,
   };
   const mainState = model.mainPid !== undefined ? model.processes.get(model.mainPid) : undefined;
-  const events: EventReport[] = model.events.map((e) => ({
-    line: e.line, time: e.time, tid: e.tid, pid: e.pid, op: e.op,
-    address: e.addr !== undefined ? hex(e.addr) : undefined, size: e.size,
-    prot: e.prot !== undefined ? protString(e.prot) : undefined,
-    kind: e.kind, note: e.note, vsizeAfter: e.vsizeAfter, child: e.child,
-    stack: e.stack?.map((f) => `${f.func ? `${f.func}${f.offset ? '+' + f.offset : ''}` : f.address} (${path.basename(f.object)}) [${f.address}]`),
-  }));
+  if (model.eventCount > model.events.length) {
+    warnings.push(`the event list keeps the first ${model.events.length} of ${model.eventCount} memory and thread events; every figure counts them all`);
+  }
+  // the model's events become the report's one by one, from the end, so that both lists are never whole at once
+  const modelEvents = model.events;
+  const events: EventReport[] = new Array<EventReport>(modelEvents.length);
+  for (let i = modelEvents.length - 1; i >= 0; i--) {
+    const e = modelEvents.pop()!;
+    events[i] = {
+      line: e.line, time: e.time, tid: e.tid, pid: e.pid, op: e.op,
+      address: e.addr !== undefined ? hex(e.addr) : undefined, size: e.size,
+      prot: e.prot !== undefined ? protString(e.prot) : undefined,
+      kind: e.kind, note: e.note, vsizeAfter: e.vsizeAfter, child: e.child,
+      stack: e.stack?.map((f) => `${f.func ? `${f.func}${f.offset ? '+' + f.offset : ''}` : f.address} (${path.basename(f.object)}) [${f.address}]`),
+    };
+  }
   return {
     name: o.name ?? path.basename(source.files[0]),
     log,

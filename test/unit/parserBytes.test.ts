@@ -155,6 +155,13 @@ describe('StraceParser: detailCalls leaves out only what the consumer does not r
       assert.ok(lean.events.some((e) => e.type === 'syscall' && e.args === '' && !MODEL_DETAIL_CALLS.has(e.name)), 'some text was left out');
       // and the model built from them is the same in every part
       assert.equal(modelState(lean.model), modelState(full.model));
+      // as it is when the events of the other calls come in one reused object (what analyze does)
+      const model = new TraceModel();
+      const p = new StraceParser({ detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onEvent: (e) => model.onEvent(e) });
+      p.write(bytes);
+      p.end();
+      model.finish();
+      assert.equal(modelState(model), modelState(full.model));
     });
   }
 });

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CLONE, MAP, PROT, cloneBits, fdPath, fields, mapBits, num, protBits, splitArgs, str } from '../strace/args';
+import { CLONE, MAP, PROT, argSpans, cloneBitsCached, fdPath, fieldOf, fieldsOf, mapBitsCached, num, numAt, protBitsCached, splitArgs, str } from '../strace/args';
 import type { StackFrame, SyscallEvent } from '../strace/events';
 import type { LogEvent } from '../strace/reader';
 import { formatBytes } from '../format';
@@ -120,6 +120,49 @@ const MEMORY_CALLS = new Set(['mmap', 'mmap2', 'munmap', 'mprotect', 'pkey_mprot
 export const MODEL_DETAIL_CALLS: ReadonlySet<string> = new Set([
   ...THREAD_CALLS, ...MEMORY_CALLS, 'execve', 'execveat', 'exit_group', 'openat', 'open', 'creat', 'openat2', 'close',
 ]);
+const CLONE3_STACK = ['stack', 'stack_size'];
+const CLONE_STACK = ['child_stack', 'stack'];
+const FIELDS: Array<string | undefined> = [];
+
+/** scratch offsets for argSpans (the model is not re-entered while they are in use) */
+const SPANS = new Int32Array(16);
+
+/** The arguments of one call, split as splitArgs splits them but held as offsets. */
+class Args {
+  private text = '';
+  private count = 0;
+  private readonly spans = new Int32Array(16);
+
+  of(text: string): this {
+    this.text = text;
+    this.count = argSpans(text, this.spans);
+    return this;
+  }
+
+  /** splitArgs(text)[k] */
+  str(k: number): string | undefined {
+    if (k >= this.count) return undefined;
+    if (k >= this.spans.length >> 1) return splitArgs(this.text)[k];
+    return this.text.slice(this.spans[2 * k], this.spans[2 * k + 1]);
+  }
+
+  /** num(splitArgs(text)[k]) */
+  num(k: number): number | undefined {
+    if (k >= this.count) return undefined;
+    if (k >= this.spans.length >> 1) return num(this.str(k));
+    return numAt(this.text, this.spans[2 * k], this.spans[2 * k + 1]);
+  }
+
+  prot(k: number): number {
+    return protBitsCached(this.str(k));
+  }
+
+  map(k: number): number {
+    return mapBitsCached(this.str(k));
+  }
+}
+const ARGS = new Args();
+
 const GO_WRAPPERS = /^runtime\.(mmap|sysMmap|callCgoMmap|munmap|sysMunmap|callCgoMunmap|sysReserveOS|sysAllocOS|sysMapOS|sysFreeOS|sysHugePageOS|sysNoHugePageOS|sysUsedOS|sysUnusedOS|sysReserve|sysAlloc|sysMap|sysFree|sysReserveAligned|systemstack|mprotect|madvise)\b/;
 
 /**
@@ -242,7 +285,7 @@ export class TraceModel {
         t.howReason = 'vfork: a child process sharing the parent\'s memory until it calls execve';
       } else {
         t.how = 'fork';
-        t.howReason = `${call === 'fork' ? 'fork' : call}: a new process with a copy of the parent's address space`;
+        t.howReason = this.intern(`${call === 'fork' ? 'fork' : call}: a new process with a copy of the parent's address space`);
       }
       return;
     }
@@ -252,12 +295,12 @@ export class TraceModel {
     let stackSize: number | undefined;
     if (ev) {
       if (ev.name === 'clone3') {
-        const f = fields(splitArgs(ev.args)[0] ?? '');
-        stackAddr = num(f.get('stack'));
-        stackSize = num(f.get('stack_size'));
+        fieldsOf(firstArg(ev.args), CLONE3_STACK, FIELDS);
+        stackAddr = num(FIELDS[0]);
+        stackSize = num(FIELDS[1]);
       } else {
-        const f = fields(ev.args);
-        const top = num(f.get('child_stack') ?? f.get('stack'));
+        fieldsOf(ev.args, CLONE_STACK, FIELDS);
+        const top = num(FIELDS[0] ?? FIELDS[1]);
         if (top) stackAddr = top - 1;
       }
     }
@@ -268,15 +311,15 @@ export class TraceModel {
         const res = stackRegion.res;
         const previous = res.threadTid !== undefined && res.threadTid !== childTid ? res.threadTid : undefined;
         res.threadTid = childTid;
-        res.reason = `Stack of thread ${childTid}: glibc pthread_create reserved ${formatBytes(res.size)} (the RLIMIT_STACK default of 8 MiB plus a guard page) with MAP_STACK.`;
+        res.reason = this.intern(`Stack of thread ${childTid}: glibc pthread_create reserved ${formatBytes(res.size)} (the RLIMIT_STACK default of 8 MiB plus a guard page) with MAP_STACK.`);
         t.stackRes = res.id;
         t.stackBytes = res.size - this.guardOf(parentProc.space, res);
         t.guardBytes = this.guardOf(parentProc.space, res);
-        t.howReason = previous !== undefined
+        t.howReason = this.intern(previous !== undefined
           ? `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on the ${formatBytes(res.size)} stack of exited thread ${previous}, reused from glibc's stack cache (no new mmap)`
-          : `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on a ${formatBytes(res.size)} MAP_STACK mapping made for it`;
+          : `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID on a ${formatBytes(res.size)} MAP_STACK mapping made for it`);
       } else {
-        t.howReason = `glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID${stackSize ? ` and a ${formatBytes(stackSize)} stack` : ''}`;
+        t.howReason = this.intern(`glibc pthread_create: ${ev?.name ?? 'clone'} with CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID${stackSize ? ` and a ${formatBytes(stackSize)} stack` : ''}`);
       }
     } else if (stackRegion?.res.kind === 'go-heap' || (stackAddr !== undefined && parentProc.isGo && !(flags & CLONE.PARENT_SETTID))) {
       t.how = 'go-runtime';
@@ -284,7 +327,7 @@ export class TraceModel {
       parentProc.isGo = true;
     } else {
       t.how = 'clone';
-      t.howReason = `${ev?.name ?? 'clone'} with CLONE_THREAD${stackRegion ? ` on a ${stackRegion.kind} mapping` : ''}`;
+      t.howReason = this.intern(`${ev?.name ?? 'clone'} with CLONE_THREAD${stackRegion ? ` on a ${stackRegion.kind} mapping` : ''}`);
     }
   }
 
@@ -336,7 +379,7 @@ export class TraceModel {
           p.ended = true;
           if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
         }
-        this.record(p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` });
+        if (this.keep()) this.push(p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` });
         return;
       }
       case 'signal':
@@ -379,7 +422,7 @@ export class TraceModel {
         this.createChild(t, e.retval, flags, name, e, e.line, e.time);
         const child = this.threads.get(e.retval)!;
         const p = this.proc(t.tgid);
-        this.record(p, {
+        if (this.keep()) this.push(p, {
           line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: name, child: e.retval,
           note: `${child.how === 'pthread_create' ? 'new thread' : child.how === 'go-runtime' ? 'new Go runtime thread' : child.how === 'fork' || child.how === 'vfork' ? 'new process' : 'new thread'} ${e.retval}: ${child.howReason}.`,
           stack: e.stack,
@@ -397,8 +440,9 @@ export class TraceModel {
     }
     if (name === 'openat' || name === 'open' || name === 'creat' || name === 'openat2') {
       if (e.retval !== undefined && e.retval >= 0) {
-        const a = splitArgs(e.args);
-        const raw = name === 'open' || name === 'creat' ? a[0] : a[1];
+        const n = argSpans(e.args, SPANS);
+        const k = name === 'open' || name === 'creat' ? 0 : 1;
+        const raw = k < n ? e.args.slice(SPANS[2 * k], SPANS[2 * k + 1]) : undefined;
         if (raw?.endsWith('"...')) this.truncatedPaths++;
         const p = str(raw);
         const pr = this.proc(t.tgid);
@@ -410,7 +454,7 @@ export class TraceModel {
       return;
     }
     if (name === 'close') {
-      const fd = num(splitArgs(e.args)[0]);
+      const fd = argSpans(e.args, SPANS) > 0 ? numAt(e.args, SPANS[0], SPANS[1]) : undefined;
       if (fd !== undefined) this.proc(t.tgid).fds.delete(fd);
       return;
     }
@@ -456,7 +500,7 @@ export class TraceModel {
     if (argv?.startsWith('[')) p.argv = splitArgs(argv.slice(1, -1)).map((s) => str(s) ?? s);
     p.execLine = e.line;
     if (this.mainPid === p.pid || this.opts.exeIsGo) p.isGo = p.isGo || !!this.opts.exeIsGo;
-    this.record(p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
+    if (this.keep()) this.push(p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
   }
 
   // ---------------------------------------------------------------- memory
@@ -469,7 +513,8 @@ export class TraceModel {
     if (e.status !== 'complete' || e.errno) return; // a failed call changes nothing
     const p = this.proc(t.tgid);
     const space = p.space;
-    const a = splitArgs(e.args);
+    // the arguments as offsets into e.args (a.num(k) is num(splitArgs(e.args)[k])): only kept values become strings
+    const a = ARGS.of(e.args);
     const time = e.resumedTime ?? e.time;
     const line = e.resumedLine ?? e.line;
     // a returned address above 2^53 is not exact in a double (sums of regions would drift): unknown, like num()
@@ -478,24 +523,24 @@ export class TraceModel {
       case 'mmap':
       case 'mmap2': {
         const addr = retAddr;
-        const len = num(a[1]);
+        const len = a.num(1);
         if (addr === undefined || len === undefined || len <= 0) return;
-        const hint = num(a[0]) ?? 0;
-        const prot = protBits(a[2]);
-        const flags = mapBits(a[3]);
-        const fd = num(a[4]);
-        const off = num(a[5]) ?? 0;
+        const hint = a.num(0) ?? 0;
+        const prot = a.prot(2);
+        const flags = a.map(3);
+        const fd = a.num(4);
+        const off = a.num(5) ?? 0;
         const size = pageAlignUp(len);
-        const filePath = fd !== undefined && fd >= 0 && !(flags & MAP.ANONYMOUS) ? fdPath(a[4]) ?? p.fds.get(fd) : undefined;
+        const filePath = fd !== undefined && fd >= 0 && !(flags & MAP.ANONYMOUS) ? fdPath(a.str(4)) ?? p.fds.get(fd) : undefined;
         const region = this.classifyMmap(p, t, { addr, size, hint, prot, flags, filePath, off, line, time, stack: e.stack });
         space.insert(region);
         this.afterChange(p, line, time);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack });
+        if (this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack });
         return;
       }
       case 'munmap': {
-        const addr = num(a[0]);
-        const len = num(a[1]);
+        const addr = a.num(0);
+        const len = a.num(1);
         if (addr === undefined || len === undefined) return;
         // A munmap split by another thread's calls took effect somewhere between its two halves. A mapping
         // that another thread got at this address in between (without MAP_FIXED, so the range was free)
@@ -503,62 +548,71 @@ export class TraceModel {
         const spare = e.resumedLine === undefined ? undefined
           : (r: Region) => r.res.line > e.line && r.res.tid !== t.tid && (r.res.flags & MAP.FIXED) === 0;
         const removed = space.carve(addr, addr + pageAlignUp(len), spare);
-        let note = removed.length === 0 ? 'unmaps nothing the log showed mapped' : '';
         const res = removed[0]?.res;
-        if (res?.kind === 'malloc-arena') {
-          const bytes = removed.reduce((s, r) => s + (r.end - r.start), 0);
-          res.trimmed = (res.trimmed ?? 0) + bytes;
-          note = `trims ${formatBytes(bytes)} off the malloc arena reservation so that a ${formatBytes(GLIBC_ARENA_HEAP)}-aligned ${formatBytes(GLIBC_ARENA_HEAP)} heap remains.`;
-        } else if (res) {
-          note = `releases ${formatBytes(removed.reduce((s, r) => s + (r.end - r.start), 0))} of ${describeRes(res)}.`;
-        }
+        const bytes = removed.reduce((s, r) => s + (r.end - r.start), 0);
+        if (res?.kind === 'malloc-arena') res.trimmed = (res.trimmed ?? 0) + bytes;
         this.afterChange(p, line, time);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'munmap', addr, size: pageAlignUp(len), kind: res?.kind, note, stack: e.stack });
+        if (!this.keep()) return;
+        const note = res === undefined ? 'unmaps nothing the log showed mapped'
+          : res.kind === 'malloc-arena' ? `trims ${formatBytes(bytes)} off the malloc arena reservation so that a ${formatBytes(GLIBC_ARENA_HEAP)}-aligned ${formatBytes(GLIBC_ARENA_HEAP)} heap remains.`
+            : `releases ${formatBytes(bytes)} of ${describeRes(res)}.`;
+        this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'munmap', addr, size: pageAlignUp(len), kind: res?.kind, note, stack: e.stack });
         return;
       }
       case 'mprotect':
       case 'pkey_mprotect': {
-        const addr = num(a[0]);
-        const len = num(a[1]);
+        const addr = a.num(0);
+        const len = a.num(1);
         if (addr === undefined || len === undefined) return;
-        const prot = protBits(a[2]);
+        const prot = a.prot(2);
         const touched = new Set<Reservation>();
         space.protect(addr, addr + pageAlignUp(len), prot, (r) => {
           touched.add(r.res);
         });
-        let note = '';
+        // the last reservation that has a note of its own names the event (a stack's note reads its guard)
+        let noted: Reservation | undefined;
+        let firstKind: RegionKind | undefined;
         for (const res of touched) {
+          firstKind ??= res.kind;
           if (res.kind === 'thread-stack') {
             for (const r of space.overlapping(res.addr, res.addr + res.size)) {
               if (r.res === res && (r.prot & 7) === 0) r.kind = 'guard-page';
             }
-            note = `makes the stack usable (${formatBytes(pageAlignUp(len))} read-write) and leaves the low ${formatBytes(this.guardOf(space, res))} PROT_NONE as a guard page that faults on overflow.`;
-          } else if (res.kind === 'malloc-arena') {
-            note = `commits the first ${formatBytes(pageAlignUp(len))} of the malloc arena heap (read-write); the rest stays reserved.`;
-          } else if (res.kind === 'shared-library' || res.kind === 'executable') {
-            note = `${prot === PROT.READ ? 'makes relocated data read-only (RELRO) in' : 'changes protection in'} ${res.path ? path.basename(res.path) : 'a loaded image'}.`;
+            noted = res;
+          } else if (res.kind === 'malloc-arena' || res.kind === 'shared-library' || res.kind === 'executable') {
+            noted = res;
           }
         }
-        if (!note) note = touched.size === 0 ? 'changes protection on memory the log did not show mapped (the executable image or the stack, mapped by execve)' : `sets ${protName(prot)} on ${formatBytes(pageAlignUp(len))} of ${[...touched].map(describeRes).join(', ')}.`;
         this.afterChange(p, line, time);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: e.name, addr, size: pageAlignUp(len), prot, kind: [...touched][0]?.kind, note, stack: e.stack });
+        if (!this.keep()) return;
+        let note: string;
+        if (noted?.kind === 'thread-stack') {
+          note = `makes the stack usable (${formatBytes(pageAlignUp(len))} read-write) and leaves the low ${formatBytes(this.guardOf(space, noted))} PROT_NONE as a guard page that faults on overflow.`;
+        } else if (noted?.kind === 'malloc-arena') {
+          note = `commits the first ${formatBytes(pageAlignUp(len))} of the malloc arena heap (read-write); the rest stays reserved.`;
+        } else if (noted) {
+          note = `${prot === PROT.READ ? 'makes relocated data read-only (RELRO) in' : 'changes protection in'} ${noted.path ? path.basename(noted.path) : 'a loaded image'}.`;
+        } else {
+          note = touched.size === 0 ? 'changes protection on memory the log did not show mapped (the executable image or the stack, mapped by execve)' : `sets ${protName(prot)} on ${formatBytes(pageAlignUp(len))} of ${[...touched].map(describeRes).join(', ')}.`;
+        }
+        this.push(p, { line, time, tid: t.tid, pid: p.pid, op: e.name, addr, size: pageAlignUp(len), prot, kind: firstKind, note, stack: e.stack });
         return;
       }
       case 'mremap': {
-        const old = num(a[0]);
-        const oldLen = num(a[1]);
-        const newLen = num(a[2]);
+        const old = a.num(0);
+        const oldLen = a.num(1);
+        const newLen = a.num(2);
         const addr = retAddr;
         if (old === undefined || oldLen === undefined || newLen === undefined || addr === undefined) return;
         const removed = space.carve(old, old + pageAlignUp(oldLen));
         const first = removed[0];
         if (first) space.insert({ start: addr, end: addr + pageAlignUp(newLen), prot: first.prot, kind: first.kind, res: first.res });
         this.afterChange(p, line, time);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'mremap', addr, size: pageAlignUp(newLen), kind: first?.kind, note: `${addr === old ? 'resizes' : 'moves'} ${first ? describeRes(first.res) : 'a mapping'} from ${formatBytes(pageAlignUp(oldLen))} to ${formatBytes(pageAlignUp(newLen))}.` });
+        if (this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'mremap', addr, size: pageAlignUp(newLen), kind: first?.kind, note: `${addr === old ? 'resizes' : 'moves'} ${first ? describeRes(first.res) : 'a mapping'} from ${formatBytes(pageAlignUp(oldLen))} to ${formatBytes(pageAlignUp(newLen))}.` });
         return;
       }
       case 'brk': {
-        const req = num(a[0]) ?? 0;
+        const req = a.num(0) ?? 0;
         const cur = retAddr;
         if (cur === undefined) return;
         if (p.brkStart === undefined) {
@@ -572,15 +626,15 @@ export class TraceModel {
           res: this.newRes({ kind: 'brk-heap', reason: 'The brk heap ([heap]): the classic program break, grown by glibc malloc in the main arena.', addr: start, size: 0, prot: PROT.READ | PROT.WRITE, flags: 0, line, tid: t.tid, time, evidence: 'shape' }),
         }));
         this.afterChange(p, line, time);
-        if (req !== 0) this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'brk', addr: cur, size: pageAlignUp(cur) - start, kind: 'brk-heap', note: `moves the program break: the [heap] is now ${formatBytes(Math.max(0, pageAlignUp(cur) - start))}.` });
+        if (req !== 0 && this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'brk', addr: cur, size: pageAlignUp(cur) - start, kind: 'brk-heap', note: `moves the program break: the [heap] is now ${formatBytes(Math.max(0, pageAlignUp(cur) - start))}.` });
         return;
       }
       case 'madvise': {
-        const addr = num(a[0]);
-        const len = num(a[1]);
+        const addr = a.num(0);
+        const len = a.num(1);
         if (addr === undefined || len === undefined) return;
         const r = space.find(addr);
-        this.record(p, { line, time, tid: t.tid, pid: p.pid, op: 'madvise', addr, size: len, kind: r?.kind, note: `${a[2] ?? ''} on ${r ? describeRes(r.res) : 'unmapped memory'}: changes how pages are backed, not the virtual size.` });
+        if (this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'madvise', addr, size: len, kind: r?.kind, note: `${a.str(2) ?? ''} on ${r ? describeRes(r.res) : 'unmapped memory'}: changes how pages are backed, not the virtual size.` });
         return;
       }
       default:
@@ -594,12 +648,16 @@ export class TraceModel {
     m: { addr: number; size: number; hint: number; prot: number; flags: number; filePath?: string; off: number; line: number; time?: number; stack?: StackFrame[] },
   ): Region {
     const { addr, size, prot, flags } = m;
-    const base = { addr, size, prot, flags, line: m.line, tid: t.tid, time: m.time };
     const origin = goOrigin(m.stack);
     const fromGo = origin !== undefined || m.stack?.some((f) => f.func === 'x_cgo_mmap') === true;
     if (fromGo && !p.isGo) this.becomeGo(p);
-    const mk = (kind: RegionKind, reason: string, evidence: Reservation['evidence'], extra: Partial<Reservation> = {}): Region => ({
-      start: addr, end: addr + size, prot, kind, res: this.newRes({ ...base, kind, reason, evidence, origin, ...extra }),
+    // one shape for every reservation made here (a spread of a variable set of fields is slow to make and to read)
+    const mk = (kind: RegionKind, reason: string, evidence: Reservation['evidence'], extra?: { path?: string; origin?: string }): Region => ({
+      start: addr, end: addr + size, prot, kind,
+      res: {
+        id: this.nextRes++, addr, size, prot, flags, line: m.line, tid: t.tid, time: m.time, kind, reason: this.intern(reason), evidence,
+        origin: extra?.origin ?? origin, path: extra?.path,
+      },
     });
 
     // an overlay (MAP_FIXED) inside a mapping we know: same owner (a library's segments and .bss, Go committing its reservations)
@@ -666,7 +724,7 @@ export class TraceModel {
       // ld.so's own small blocks (TLS, link maps) stay 'other'; the runtime's early reservations are big or PROT_NONE
       if ((res.prot & 7) === 0 || res.size >= 64 * 1024) {
         res.kind = 'go-runtime';
-        res.reason = goRuntimeReason(res.size, res.prot, undefined);
+        res.reason = this.intern(goRuntimeReason(res.size, res.prot, undefined));
         for (const r of p.space.overlapping(res.addr, res.addr + res.size)) if (r.res === res) r.kind = 'go-runtime';
       }
     }
@@ -692,10 +750,36 @@ export class TraceModel {
     };
   }
 
-  private record(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
+  /**
+   * Counts an event and says whether it is kept: callers build the event (and its note) only then, so that
+   * the events past maxEvents cost nothing but the count.
+   */
+  private keep(): boolean {
     this.eventCount++;
-    if (this.events.length >= this.maxEvents) return;
-    this.events.push({ ...ev, seq: this.seq++, vsizeAfter: p.space.vsize });
+    return this.events.length < this.maxEvents;
+  }
+
+  /**
+   * Notes and reasons repeat (the same release, the same kind of mapping or thread): one string for each
+   * text, so that what is kept for long (events, reservations, threads) does not hold a copy each.
+   */
+  private readonly texts = new Map<string, string>();
+
+  private intern(text: string): string {
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    if (this.texts.size < 16_384) this.texts.set(text, text);
+    return text;
+  }
+
+  /** Adds an event that keep() let in. */
+  private push(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
+    // ev is a fresh literal of the caller's: completed in place rather than copied
+    const e = ev as ModelEvent;
+    e.note = this.intern(e.note);
+    e.seq = this.seq++;
+    e.vsizeAfter = p.space.vsize;
+    this.events.push(e);
   }
 
   /** Tells the model what execve mapped that the log cannot show (from the binary's ELF headers, or estimates). */
@@ -715,8 +799,14 @@ export class TraceModel {
 function cloneFlagsOf(name: string, args: string): number {
   if (name === 'fork') return 0;
   if (name === 'vfork') return CLONE.VM | CLONE.VFORK;
-  if (name === 'clone3') return cloneBits(fields(splitArgs(args)[0] ?? '').get('flags'));
-  return cloneBits(fields(args).get('flags'));
+  if (name === 'clone3') return cloneBitsCached(fieldOf(firstArg(args), 'flags'));
+  return cloneBitsCached(fieldOf(args, 'flags'));
+}
+
+/** splitArgs(args)[0] ?? '' */
+function firstArg(args: string): string {
+  const n = argSpans(args, SPANS);
+  return n > 0 ? args.slice(SPANS[0], SPANS[1]) : '';
 }
 
 function goOrigin(stack: StackFrame[] | undefined): string | undefined {

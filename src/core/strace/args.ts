@@ -147,3 +147,178 @@ export function protString(p: number): string {
   if ((p & 7) === 0) return '---';
   return ((p & PROT.READ) ? 'r' : '-') + ((p & PROT.WRITE) ? 'w' : '-') + ((p & PROT.EXEC) ? 'x' : '-');
 }
+
+// ---------------------------------------------------------------- the same, without making strings
+//
+// The model reads a few arguments of every memory and thread call. These give what splitArgs, num, fields
+// and the flag sets give, from offsets into the argument text: only the values kept become strings. Any
+// shape the fast reading does not cover exactly is handed to the functions above.
+
+/** JavaScript's String.prototype.trim whitespace */
+function isTrimSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279;
+}
+
+/**
+ * The parts splitArgs(s.slice(from, to)) gives, as offsets into `s`: part k is s.slice(spans[2k], spans[2k+1]),
+ * already trimmed. Returns how many parts there are; only the first spans.length / 2 are recorded.
+ */
+export function argSpans(s: string, spans: Int32Array, from = 0, to = s.length): number {
+  const cap = spans.length >> 1;
+  let count = 0;
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34 /* " */) {
+      i++;
+      while (i < to && s.charCodeAt(i) !== 34) {
+        if (s.charCodeAt(i) === 92) i++;
+        i++;
+      }
+    } else if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) depth--;
+    else if (c === 44 /* , */ && depth === 0) {
+      if (count < cap) trimInto(s, start, i, spans, count);
+      count++;
+      start = i + 1;
+    }
+  }
+  // the last part: kept when it is not blank, or when a comma came before it
+  const k = count < cap ? count : -1;
+  let a = start;
+  let b = to;
+  while (a < b && isTrimSpace(s.charCodeAt(a))) a++;
+  while (b > a && isTrimSpace(s.charCodeAt(b - 1))) b--;
+  if (a < b || count > 0) {
+    if (k >= 0) {
+      spans[2 * k] = a;
+      spans[2 * k + 1] = b;
+    }
+    count++;
+  }
+  return count;
+}
+
+function trimInto(s: string, a: number, b: number, spans: Int32Array, k: number): void {
+  while (a < b && isTrimSpace(s.charCodeAt(a))) a++;
+  while (b > a && isTrimSpace(s.charCodeAt(b - 1))) b--;
+  spans[2 * k] = a;
+  spans[2 * k + 1] = b;
+}
+
+/** num(s.slice(from, to)), reading the common shapes (short hex and decimal numbers) without a string. */
+export function numAt(s: string, from: number, to: number): number | undefined {
+  let a = from;
+  let b = to;
+  while (a < b && isTrimSpace(s.charCodeAt(a))) a++;
+  while (b > a && isTrimSpace(s.charCodeAt(b - 1))) b--;
+  // a -y decoration: the number ends at '<' (when the '<' is not the first character)
+  for (let k = a + 1; k < b; k++) {
+    if (s.charCodeAt(k) === 60 /* < */) {
+      b = k;
+      break;
+    }
+  }
+  const c0 = s.charCodeAt(a);
+  if (c0 === 48 /* 0 */ && b - a > 2 && s.charCodeAt(a + 1) === 120 /* x */) {
+    // 0x followed by at most 13 hex digits: exact, and within 2^53
+    if (b - a - 2 <= 13) {
+      let v = 0;
+      for (let k = a + 2; k < b; k++) {
+        const c = s.charCodeAt(k);
+        const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+        if (d < 0) return num(s.slice(from, to));
+        v = v * 16 + d;
+      }
+      return v;
+    }
+  } else if ((c0 >= 48 && c0 <= 57) || c0 === 45 /* - */) {
+    const first = c0 === 45 ? a + 1 : a;
+    if (b > first && b - first <= 15) {
+      let v = 0;
+      for (let k = first; k < b; k++) {
+        const d = s.charCodeAt(k) - 48;
+        if (d < 0 || d > 9) return num(s.slice(from, to));
+        v = v * 10 + d;
+      }
+      return c0 === 45 ? -v : v;
+    }
+  }
+  return num(s.slice(from, to));
+}
+
+/** The bitmask of a flag set, remembered by its text (a log has few distinct flag sets). */
+class FlagCache {
+  private readonly memo = new Map<string, number>();
+  constructor(private readonly names: Record<string, number>) {}
+  bits(s: string | undefined): number {
+    if (!s) return 0;
+    let v = this.memo.get(s);
+    if (v === undefined) {
+      v = flagSet(s, this.names);
+      if (this.memo.size >= 4096) this.memo.clear();
+      this.memo.set(s, v);
+    }
+    return v;
+  }
+}
+
+const PROT_CACHE = new FlagCache(PROT_NAMES);
+const MAP_CACHE = new FlagCache(MAP_NAMES);
+const CLONE_CACHE = new FlagCache(CLONE_NAMES);
+/** protBits, mapBits and cloneBits, remembered by their text */
+export const protBitsCached = (s: string | undefined): number => PROT_CACHE.bits(s);
+export const mapBitsCached = (s: string | undefined): number => MAP_CACHE.bits(s);
+export const cloneBitsCached = (s: string | undefined): number => CLONE_CACHE.bits(s);
+
+const FIELD_SPANS = new Int32Array(128);
+const ONE_KEY: string[] = [''];
+const ONE_OUT: Array<string | undefined> = [undefined];
+
+/** fields(s).get(key), without the map. */
+export function fieldOf(s: string, key: string): string | undefined {
+  ONE_KEY[0] = key;
+  fieldsOf(s, ONE_KEY, ONE_OUT);
+  return ONE_OUT[0];
+}
+
+/** out[k] = fields(s).get(keys[k]) for every k, in one pass and without the map. */
+export function fieldsOf(s: string, keys: readonly string[], out: Array<string | undefined>): void {
+  for (let k = 0; k < keys.length; k++) out[k] = undefined;
+  let from = 0;
+  let to = s.length;
+  while (from < to && isTrimSpace(s.charCodeAt(from))) from++;
+  while (to > from && isTrimSpace(s.charCodeAt(to - 1))) to--;
+  if (from < to && s.charCodeAt(from) === 123 /* { */) {
+    // as fields does: the text of the struct, up to its matching brace (or the end); past `to` is only blank
+    to = Math.min(matchingBrace(s, from), to);
+    from += 1;
+  }
+  const n = argSpans(s, FIELD_SPANS, from, to);
+  if (n > FIELD_SPANS.length >> 1) {
+    const f = fields(s);
+    for (let k = 0; k < keys.length; k++) out[k] = f.get(keys[k]);
+    return;
+  }
+  for (let j = 0; j < n; j++) {
+    const a = FIELD_SPANS[2 * j];
+    const b = FIELD_SPANS[2 * j + 1];
+    let eq = -1;
+    for (let i = a; i < b; i++) {
+      if (s.charCodeAt(i) === 61 /* = */) {
+        eq = i;
+        break;
+      }
+    }
+    if (eq <= a) continue;
+    let ke = eq;
+    while (ke > a && isTrimSpace(s.charCodeAt(ke - 1))) ke--;
+    for (let k = 0; k < keys.length; k++) {
+      // the last of equal keys wins, as in the map
+      if (ke - a === keys[k].length && s.startsWith(keys[k], a)) out[k] = s.slice(eq + 1, b).trim();
+    }
+  }
+}

@@ -45,6 +45,12 @@ export interface ParserOptions {
    * what a big log costs.
    */
   detailCalls?: ReadonlySet<string>;
+  /**
+   * The events of calls outside detailCalls that the byte path reads come in one object, reused from one
+   * such call to the next: a consumer that reads them only while onEvent runs (and keeps nothing of them)
+   * saves an object per line. Off by default.
+   */
+  reuseEvents?: boolean;
 }
 
 const DEFAULT_ENTRY_CALLS: ReadonlySet<string> = new Set(['exit_group', 'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork']);
@@ -100,6 +106,10 @@ export class StraceParser {
 
   private readonly names: NameTable;
   private readonly scratch: ParsedCall = newParsedCall();
+  /** with reuseEvents: the one event of the calls outside detailCalls */
+  private readonly quiet: SyscallEvent | undefined;
+  /** first halves already joined, for the next `<unfinished ...>` to fill (the byte path makes few objects) */
+  private readonly spare: PendingCall[] = [];
 
   readonly unparsed: UnparsedLine[] = [];
   unparsedCount = 0;
@@ -127,6 +137,13 @@ export class StraceParser {
     this.keepUnparsed = opts.keepUnparsed ?? 1000;
     this.maxKeptText = opts.maxKeptText ?? 500;
     if (opts.fixedPid !== undefined) this.style.pidPrefix = 'fixed';
+    if (opts.reuseEvents) {
+      this.quiet = {
+        type: 'syscall', pid: 0, time: undefined, line: 0, name: '', args: '', ret: '',
+        retval: undefined, errno: undefined, retNote: undefined, duration: undefined, status: 'complete',
+        resumedLine: undefined, resumedTime: undefined, stack: undefined,
+      };
+    }
   }
 
   write(chunk: Buffer | string): void {
@@ -395,7 +412,17 @@ export class StraceParser {
         // the previous call of this thread never resumed (strace lost it): report and replace
         this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
       }
-      this.pending.set(pid, { name, args, line: lineNo, time, depth });
+      const spare = this.spare.pop();
+      if (spare === undefined) {
+        this.pending.set(pid, { name, args, line: lineNo, time, depth });
+      } else {
+        spare.name = name;
+        spare.args = args;
+        spare.line = lineNo;
+        spare.time = time;
+        spare.depth = depth;
+        this.pending.set(pid, spare);
+      }
       if (info.entry) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
       return true;
     }
@@ -450,6 +477,7 @@ export class StraceParser {
       startLine = p!.line;
       startTime = p!.time;
       if (keep) args = p!.args + latin1(b, restStart, call.argsEnd);
+      if (this.spare.length < 64) this.spare.push(p!);
     } else {
       this.orphanResumed++;
       if (keep) args = latin1(b, restStart, call.argsEnd);
@@ -478,6 +506,21 @@ export class StraceParser {
     if (c.truncatedStrings) this.style.truncatedStrings = true;
     if (c.duration !== undefined) this.style.durations = true;
     if (c.fdPaths) this.style.fdPaths = true;
+    const q = this.quiet;
+    if (q !== undefined && !info.detail && !info.entry) {
+      q.pid = pid;
+      q.time = time;
+      q.line = lineNo;
+      q.name = info.name;
+      q.retval = c.retval;
+      q.errno = c.errno;
+      q.retNote = c.retNote;
+      q.duration = c.duration;
+      q.resumedLine = undefined;
+      q.resumedTime = undefined;
+      q.stack = undefined;
+      return q;
+    }
     return {
       type: 'syscall', pid, time, line: lineNo, name: info.name, args,
       ret: info.detail || info.entry ? latin1(b, c.retStart, c.retEnd) : '',

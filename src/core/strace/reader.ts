@@ -65,6 +65,8 @@ export interface ReadLogOptions {
   signal?: AbortSignal;
   /** the calls whose argument and return text the consumer reads (see ParserOptions.detailCalls) */
   detailCalls?: ReadonlySet<string>;
+  /** see ParserOptions.reuseEvents: for a consumer that keeps nothing of the events of the other calls */
+  reuseEvents?: boolean;
 }
 
 export async function readLog(source: LogSource, onEvent: (e: LogEvent) => void, opts: ReadLogOptions = {}): Promise<ParseSummary> {
@@ -74,7 +76,7 @@ export async function readLog(source: LogSource, onEvent: (e: LogEvent) => void,
 
 async function readSingle(file: string, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
   const { signal } = opts;
-  const parser = new StraceParser({ onEvent, detailCalls: opts.detailCalls });
+  const parser = new StraceParser({ onEvent, detailCalls: opts.detailCalls, reuseEvents: opts.reuseEvents });
   let bytes = 0;
   const stream = createReadStream(file, { highWaterMark: CHUNK });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -121,6 +123,7 @@ async function readMerged(source: LogSource, onEvent: (e: LogEvent) => void, opt
   const parsers = source.files.map((_, idx) => new StraceParser({
     fixedPid: source.pids![idx],
     detailCalls: opts.detailCalls,
+    reuseEvents: opts.reuseEvents,
     onEvent: (e) => queues[idx].push({ ...e, file: idx }),
   }));
   const handles = await Promise.all(source.files.map((f) => fs.open(f, 'r')));
