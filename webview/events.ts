@@ -47,24 +47,33 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
   const count = el('p', { cls: 'muted ev-count', text: `${o.visible.length.toLocaleString()} of ${o.events.length.toLocaleString()} events` });
   let selected = o.visible.findIndex((i) => o.events[i].line === o.selectedLine);
 
-  const rowFor = (pos: number): HTMLElement => {
-    const e = o.events[o.visible[pos]];
-    const row = el('div', {
-      cls: `ev-row${pos === selected ? ' selected' : ''}${e.kind ? ` k-${e.kind}` : ''}`,
-      attrs: { role: 'row', 'aria-rowindex': String(pos + 1), 'aria-selected': pos === selected ? 'true' : 'false', 'data-line': String(e.line), id: `ev-${pos}` },
-    },
-    el('span', { text: String(e.line) }),
-    el('span', { text: time(e, t0) }),
-    el('span', { text: String(e.tid) }),
-    el('span', { cls: 'ev-op', text: e.op }),
-    el('span', { cls: 'num', text: size(e.size) }),
-    el('span', { cls: 'mono', text: e.address ?? (e.child !== undefined ? `→ ${e.child}` : '') }),
-    el('span', { text: e.kind ?? '' }),
-    el('span', { cls: 'ev-note', text: e.note, attrs: { title: e.note } }));
-    row.style.transform = `translateY(${pos * ROW_H}px)`;
-    row.addEventListener('click', () => choose(pos));
-    row.addEventListener('dblclick', () => o.canOpenLog && o.onOpenLog(e.line));
+  // Rows are a pool of elements reused as the list scrolls: scrolling changes their text and position,
+  // it does not create and collect hundreds of elements a frame.
+  const CELLS = 8;
+  const pool: HTMLElement[] = [];
+  const rowAt = new Map<HTMLElement, number>();
+  const makeRow = (): HTMLElement => {
+    const row = el('div', { cls: 'ev-row', attrs: { role: 'row' } });
+    for (let c = 0; c < CELLS; c++) row.appendChild(el('span', { cls: ['', '', '', 'ev-op', 'num', 'mono', '', 'ev-note'][c] }));
+    row.addEventListener('click', () => choose(rowAt.get(row)!));
+    row.addEventListener('dblclick', () => { if (o.canOpenLog) o.onOpenLog(o.events[o.visible[rowAt.get(row)!]].line); });
+    rowsBox.appendChild(row);
     return row;
+  };
+  const fill = (row: HTMLElement, pos: number) => {
+    const e = o.events[o.visible[pos]];
+    rowAt.set(row, pos);
+    row.className = `ev-row${pos === selected ? ' selected' : ''}${e.kind ? ` k-${e.kind}` : ''}`;
+    row.id = `ev-${pos}`;
+    row.setAttribute('aria-rowindex', String(pos + 1));
+    row.setAttribute('aria-selected', pos === selected ? 'true' : 'false');
+    row.setAttribute('data-line', String(e.line));
+    const cells = row.children;
+    const texts = [String(e.line), time(e, t0), String(e.tid), e.op, size(e.size), e.address ?? (e.child !== undefined ? `→ ${e.child}` : ''), e.kind ?? '', e.note];
+    for (let c = 0; c < CELLS; c++) if (cells[c].textContent !== texts[c]) cells[c].textContent = texts[c];
+    (cells[CELLS - 1] as HTMLElement).title = e.note;
+    row.style.transform = `translateY(${pos * ROW_H}px)`;
+    row.hidden = false;
   };
 
   let lastRange = '';
@@ -75,9 +84,11 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
     const key = `${first}:${last}:${selected}`;
     if (!force && key === lastRange) return;
     lastRange = key;
-    const frag = document.createDocumentFragment();
-    for (let pos = first; pos < last; pos++) frag.appendChild(rowFor(pos));
-    rowsBox.replaceChildren(frag);
+    while (pool.length < last - first) pool.push(makeRow());
+    for (let i = 0; i < pool.length; i++) {
+      if (first + i < last) fill(pool[i], first + i);
+      else pool[i].hidden = true;
+    }
   };
 
   const showDetails = () => {
@@ -129,9 +140,12 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
     o.onSelect(o.events[o.visible[pos]].line);
   };
 
+  // the scroll position is saved once scrolling pauses, not on every frame
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
   viewport.addEventListener('scroll', () => {
     paint();
-    o.onScroll(viewport.scrollTop);
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => o.onScroll(viewport.scrollTop), 150);
   }, { passive: true });
   viewport.addEventListener('keydown', (ev) => {
     const page = Math.max(1, Math.floor(viewport.clientHeight / ROW_H) - 1);

@@ -41,10 +41,16 @@ async function load(browser: Browser, file: string): Promise<Timing> {
     await page.goto(`file://${file}`, { timeout: 300_000 });
     // in the page: wait for the render mark, then two frames (charts and the event list paint on frames)
     return await page.evaluate<Timing>(`new Promise((resolve) => {
-      const done = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve({
-        fcp: (performance.getEntriesByName('first-contentful-paint')[0] || { startTime: NaN }).startTime,
-        interactive: performance.now(),
-      })));
+      // the paint entry is queued after the frame it describes: read it through a buffered observer
+      const fcp = new Promise((r) => {
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.name === 'first-contentful-paint') r(e.startTime); })
+          .observe({ type: 'paint', buffered: true });
+        setTimeout(() => r(NaN), 5000);
+      });
+      const done = () => requestAnimationFrame(() => requestAnimationFrame(() => {
+        const interactive = performance.now();
+        fcp.then((f) => resolve({ fcp: f, interactive }));
+      }));
       const painted = () => {
         const count = document.querySelector('.ev-count');
         return count && (document.querySelector('.ev-rows .ev-row') || count.textContent.startsWith('0 of'));
