@@ -102,6 +102,22 @@ describe('standalone HTML report in Chromium', () => {
     await page.close();
   });
 
+  it('a click on the timeline selects the nearest call in the event list', async () => {
+    const { page, errors } = await open(file);
+    const over = page.locator('.timeline-variant[data-variant="default"] .u-over');
+    const box = (await over.boundingBox())!;
+    const at = { x: box.width * 0.4, y: box.height / 2 };
+    await over.hover({ position: at });
+    assert.match(await page.locator('.timeline-variant[data-variant="default"] .timeline-caption').innerText(), /line \d+|virtual/);
+    await over.click({ position: at });
+    await page.locator('.ev-rows .ev-row.selected').waitFor({ timeout: 5000 });
+    const line = Number(await page.locator('.ev-rows .ev-row.selected').getAttribute('data-line'));
+    assert.ok(report.variants[0].events.some((e) => e.line === line), `selected line ${line} is an event of the report`);
+    assert.match(await page.locator('.ev-details').innerText(), new RegExp(`line ${line}`));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('a screenshot per theme, with the theme\'s own colours', async () => {
     const bg: Record<string, string> = {};
     for (const theme of ['light', 'dark', 'high-contrast']) {

@@ -97,7 +97,8 @@ async function main(): Promise<number> {
   const browser = await launchBrowser(dirs);
   const page = browser.page;
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' && /go-memory-lens|webview\.js/i.test(m.text())) errors.push(m.text()); });
+  // our own errors, and any Content-Security-Policy refusal (the panel must run under its strict CSP)
+  page.on('console', (m) => { if (m.type() === 'error' && /go-memory-lens|webview\.js|Content Security Policy/i.test(m.text())) errors.push(m.text()); });
   try {
     await page.goto(`${server.url}/?folder=${encodeURIComponent(ws)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
