@@ -25,6 +25,19 @@ describe('regressions found by the property tests', () => {
   });
 });
 
+describe('regressions: the byte path reads return values as the string path does', () => {
+  it('"= 0x0x7f…" (a mutated line): parseInt(…, 16) skips the second 0x, and so do bytes', () => {
+    const line = '30940 09:22:01.813630 mmap(NULL, 67108864, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x0x7f504cc00000 <0.000014>\n';
+    const fromBytes: Array<TraceEvent | EntryEvent> = [];
+    const p = new StraceParser({ onEvent: (e) => fromBytes.push(e) });
+    p.write(Buffer.from(line, 'latin1'));
+    p.end();
+    const fromString = parse(line).events;
+    assert.equal((fromString[0] as TraceEvent & { retval?: number }).retval, 0x7f504cc00000);
+    assert.deepEqual(fromBytes, fromString);
+  });
+});
+
 describe('regressions: bounded state', () => {
   it('a call resumed and cut again on every line gathers at most 1 MiB; the lines past that are unparsed', () => {
     const piece = 'x'.repeat(1000);

@@ -250,14 +250,15 @@ function retValue(b: Buffer, from: number, to: number): number | undefined {
       if (d < 0) break;
       v = v * 16 + d;
     }
-    // no digit right after 0x, or past 13 hex digits (where the sum may round otherwise): parseInt decides
-    if (k === from + 2 || k - from - 2 > 13) v = parseInt(latin1(b, from + 2, to), 16);
+    // no digit right after 0x, past 13 hex digits (where the sum may round otherwise), or anything after the
+    // digits (parseInt(…, 16) skips a second "0x", e.g. in "0x0x7f…"): parseInt decides, as the string path does
+    if (k === from + 2 || k - from - 2 > 13 || k < to) v = parseInt(latin1(b, from + 2, to), 16);
   } else if ((rc >= C_0 && rc <= C_9) || rc === 45 /* - */) {
     let k = rc === 45 ? from + 1 : from;
     const first = k;
     v = 0;
     for (; k < to && b[k] >= C_0 && b[k] <= C_9; k++) v = v * 10 + (b[k] - C_0);
-    if (k === first || k - first > 15) v = parseInt(latin1(b, from, to), 10);
+    if (k === first || k - first > 15 || k < to) v = parseInt(latin1(b, from, to), 10);
     else if (rc === 45) v = -v;
   } else {
     return undefined;
