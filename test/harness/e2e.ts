@@ -39,23 +39,20 @@ async function panelText(page: Page, want: (t: string) => boolean, timeoutMs: nu
   throw new E2eFailure(`the report panel did not show the expected text within ${timeoutMs / 1000} s; last text seen:\n${last.slice(0, 2000)}`);
 }
 
-/** Runs a command from the palette (F1), as a user would. */
+/** Runs a command from the palette (F1), as a user would; retried when the palette closes under it. */
 async function runCommand(page: Page, title: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
+    await page.keyboard.press('Escape').catch(() => {});
     await page.locator('.monaco-workbench .part.editor').first().click({ position: { x: 5, y: 5 } }).catch(() => {});
     await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input').first();
+    // the palette's text box (the widget also holds a hidden "select all" checkbox input)
+    const input = page.locator('.quick-input-widget .quick-input-box input');
     try {
       await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 5000 });
     } catch {
-      continue;
-    }
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    try {
-      await row.waitFor({ state: 'visible', timeout: 5000 });
-    } catch {
-      await page.keyboard.press('Escape');
+      // focus went elsewhere (a webview, a notification) and closed the palette: try again
       continue;
     }
     await page.keyboard.press('Enter');
