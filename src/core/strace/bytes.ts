@@ -264,8 +264,9 @@ function retValue(b: Buffer, from: number, to: number): number | undefined {
       if (d < 0) break;
       v = v * 16 + d;
     }
-    // no digit right after 0x, or past 13 hex digits (where the sum may round otherwise): parseInt decides
-    if (k === from + 2 || k - from - 2 > 13) v = parseInt(latin1(b, from + 2, to), 16);
+    // no digit right after 0x, past 13 hex digits (where the sum may round otherwise), or a second 0x prefix
+    // (`0x0x7f…`, which parseInt with radix 16 skips): parseInt decides
+    if (k === from + 2 || k - from - 2 > 13 || (k === from + 3 && v === 0 && (b[k] === 120 || b[k] === 88))) v = parseInt(latin1(b, from + 2, to), 16);
   } else if ((rc >= C_0 && rc <= C_9) || rc === 45 /* - */) {
     let k = rc === 45 ? from + 1 : from;
     const first = k;
