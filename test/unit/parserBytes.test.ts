@@ -80,6 +80,7 @@ describe('StraceParser: the byte path gives what the string path gives', () => {
       '10 09:00:00.000007 restart_syscall(<... resuming interrupted futex ...>) = 0 <0.1>',
       '10 09:00:00.000008 getpid() = -0',
       '10 09:00:00.000009 lseek(3, 0, SEEK_END) = 0x',
+      '10 09:00:00.000010 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x0x7f04fa477000 <0.000010>',
       '10 09:00:00.000010 lseek(3, 0, SEEK_END) = 123456789012345678901 <1.2.3>',
       '10 09:00:00.000011 mmap(0x7fffffffffffff, 4096) = 0xffffffffffffffff <00000000000000000.1>',
       '10 09:00:00.000012 bad(1, ]) = 0',

@@ -120,26 +120,52 @@ export class AddressSpace {
    */
   carve(start: number, end: number, spare?: (r: Region) => boolean): Region[] {
     if (end <= start) return [];
+    const regions = this.regions;
     const i = this.firstEndingAfter(start);
     let j = i;
     const removed: Region[] = [];
-    const keep: Region[] = [];
-    while (j < this.regions.length && this.regions[j].start < end) {
-      const r = this.regions[j];
+    // what stays of [i, j): the region cut at `start` (its own object, shortened), spared regions, the region
+    // cut at `end`; a region wholly inside the range leaves the array and is returned as it is (no copies)
+    let keep: Region[] | undefined;
+    while (j < regions.length && regions[j].start < end) {
+      const r = regions[j];
       this.account(r, -1);
+      j++;
       if (spare?.(r)) {
-        keep.push(r);
-        j++;
+        (keep ??= []).push(r);
         continue;
       }
-      if (r.start < start) keep.push({ ...r, end: start });
-      if (r.end > end) keep.push({ ...r, start: end });
-      removed.push({ ...r, start: Math.max(r.start, start), end: Math.min(r.end, end) });
-      j++;
+      const rs = r.start;
+      const re = r.end;
+      if (rs >= start && re <= end) {
+        removed.push(r);
+        continue;
+      }
+      removed.push({ start: rs < start ? start : rs, end: re > end ? end : re, prot: r.prot, kind: r.kind, res: r.res });
+      if (rs < start) {
+        r.end = start;
+        (keep ??= []).push(r);
+        if (re > end) keep.push({ start: end, end: re, prot: r.prot, kind: r.kind, res: r.res });
+      } else {
+        r.start = end;
+        (keep ??= []).push(r);
+      }
     }
     if (j === i) return removed;
+    if (keep === undefined) {
+      regions.splice(i, j - i);
+      return removed;
+    }
     for (const k of keep) this.account(k, 1);
-    this.regions.splice(i, j - i, ...keep);
+    if (keep.length === j - i) {
+      for (let k = 0; k < keep.length; k++) regions[i + k] = keep[k];
+    } else if (keep.length === 1) {
+      regions.splice(i, j - i, keep[0]);
+    } else if (keep.length === 2) {
+      regions.splice(i, j - i, keep[0], keep[1]);
+    } else {
+      regions.splice(i, j - i, ...keep);
+    }
     return removed;
   }
 

@@ -59,9 +59,23 @@ export function digits(b: Buffer, at: number, n: number): number {
 
 export const UNFINISHED = ' <unfinished ...>';
 
-/** the line ends with ` <unfinished ...>` (checked from its last bytes, which tell it from a -T duration) */
+/**
+ * the line ends with ` <unfinished ...>`: its 17 bytes compared at fixed offsets from the end, last first (a
+ * -T duration ends in a digit and `>`, so most lines are told apart by their second-to-last byte)
+ */
 export function endsWithUnfinished(b: Buffer, from: number, end: number): boolean {
-  return end - from >= UNFINISHED.length && b[end - 2] === C_DOT && b[end - 1] === C_GT && bytesAre(b, end - UNFINISHED.length, end, UNFINISHED);
+  const e = end - 17;
+  return e >= from && b[end - 2] === C_DOT && b[end - 1] === C_GT && b[end - 3] === C_DOT && b[end - 4] === C_DOT
+    && b[end - 5] === C_SPACE && b[e] === C_SPACE && b[e + 1] === C_LT && b[e + 2] === 117 /* u */ && b[e + 3] === 110 /* n */
+    && b[e + 4] === 102 /* f */ && b[e + 5] === 105 /* i */ && b[e + 6] === 110 /* n */ && b[e + 7] === 105 /* i */
+    && b[e + 8] === 115 /* s */ && b[e + 9] === 104 /* h */ && b[e + 10] === 101 /* e */ && b[e + 11] === 100 /* d */;
+}
+
+/** ` resumed>` at b[at], before `end` */
+export function isResumedTag(b: Buffer, at: number, end: number): boolean {
+  return at + 9 <= end && b[at] === C_SPACE && b[at + 8] === C_GT && b[at + 1] === 114 /* r */ && b[at + 2] === 101 /* e */
+    && b[at + 3] === 115 /* s */ && b[at + 4] === 117 /* u */ && b[at + 5] === 109 /* m */ && b[at + 6] === 101 /* e */
+    && b[at + 7] === 100 /* d */;
 }
 
 /**
@@ -275,22 +289,37 @@ export interface NameInfo {
   entry: boolean;
 }
 
-/** Call names, interned by a hash of their bytes: the few distinct names of a log are the only strings made. */
+/** the most names the table keeps; past it (only a log of garbage gets there) a name is described each time */
+const NAME_SLOTS = 1024;
+const MAX_NAMES = NAME_SLOTS >> 1;
+
+/**
+ * Call names, interned by a hash of their bytes: the few distinct names of a log are the only strings made.
+ * An open-addressed table (hash, then the bytes, compared in place): no Map and no list per hash.
+ */
 export class NameTable {
-  private readonly byHash = new Map<number, NameInfo[]>();
+  private readonly hashes = new Int32Array(NAME_SLOTS);
+  private readonly infos: Array<NameInfo | undefined> = new Array<NameInfo | undefined>(NAME_SLOTS).fill(undefined);
+  private count = 0;
 
   constructor(private readonly describe: (name: string) => NameInfo) {}
 
   /** b[start, end) is a name whose bytes hash to `hash` (h = h * 31 + c, 32-bit) */
   lookup(b: Buffer, start: number, end: number, hash: number): NameInfo {
-    const list = this.byHash.get(hash);
-    if (list) {
-      for (const info of list) if (sameBytes(info.name, b, start, end)) return info;
+    const mask = NAME_SLOTS - 1;
+    for (let k = (hash ^ (hash >>> 10)) & mask; ; k = (k + 1) & mask) {
+      const info = this.infos[k];
+      if (info === undefined) {
+        const made = this.describe(latin1(b, start, end));
+        if (this.count < MAX_NAMES) {
+          this.count++;
+          this.hashes[k] = hash;
+          this.infos[k] = made;
+        }
+        return made;
+      }
+      if (this.hashes[k] === hash && sameBytes(info.name, b, start, end)) return info;
     }
-    const info = this.describe(latin1(b, start, end));
-    if (list) list.push(info);
-    else this.byHash.set(hash, [info]);
-    return info;
   }
 }
 
@@ -298,4 +327,109 @@ function sameBytes(s: string, b: Buffer, start: number, end: number): boolean {
   if (s.length !== end - start) return false;
   for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) !== b[start + k]) return false;
   return true;
+}
+
+/** A call awaiting its resumed half: one record per thread, reused from one split call to the next. */
+export interface PendingCall {
+  /** false once resumed (or dropped): the record stays, for the thread's next split call */
+  open: boolean;
+  name: string;
+  args: string;
+  line: number;
+  time: number | undefined;
+  /** the bracket depth the first half leaves (see headDepthOfBytes); worked out when first needed */
+  depth: number | undefined;
+}
+
+const PENDING_MIN_SLOTS = 64;
+
+/**
+ * The calls awaiting their resumed half, by thread id: an open-addressed table of one record per thread, so
+ * that the two halves of a split call (two thirds of a busy log's lines) cost a probe each and no Map
+ * insertion, deletion or new object. Records of closed calls are kept for their thread's next call; when the
+ * table fills it is rebuilt with the open ones only, so it stays as big as the threads with a call in flight.
+ */
+export class PendingTable {
+  private keys = new Float64Array(PENDING_MIN_SLOTS).fill(-1);
+  private recs: Array<PendingCall | undefined> = new Array<PendingCall | undefined>(PENDING_MIN_SLOTS).fill(undefined);
+  /** slots in use (open or closed records) */
+  private used = 0;
+
+  private slotOf(pid: number): number {
+    const mask = this.keys.length - 1;
+    let k = Math.imul(pid | 0, 0x9e3779b1) >>> 16 & mask;
+    for (;;) {
+      const key = this.keys[k];
+      if (key === pid || key === -1) return k;
+      k = (k + 1) & mask;
+    }
+  }
+
+  /** the open call of `pid` */
+  get(pid: number): PendingCall | undefined {
+    const r = this.recs[this.slotOf(pid)];
+    return r !== undefined && r.open ? r : undefined;
+  }
+
+  /** Opens (or replaces) the call of `pid`; returns its record. */
+  set(pid: number, name: string, args: string, line: number, time: number | undefined, depth: number | undefined): PendingCall {
+    let k = this.slotOf(pid);
+    let r = this.recs[k];
+    if (r === undefined) {
+      if ((this.used + 1) * 2 > this.keys.length) {
+        this.rebuild();
+        k = this.slotOf(pid);
+      }
+      r = { open: true, name, args, line, time, depth };
+      this.keys[k] = pid;
+      this.recs[k] = r;
+      this.used++;
+      return r;
+    }
+    r.open = true;
+    r.name = name;
+    r.args = args;
+    r.line = line;
+    r.time = time;
+    r.depth = depth;
+    return r;
+  }
+
+  /** Closes the call of `pid` (its record keeps its fields until the thread's next call). */
+  delete(pid: number): void {
+    const r = this.recs[this.slotOf(pid)];
+    if (r !== undefined) r.open = false;
+  }
+
+  /** the open calls, as [pid, call], in no particular order */
+  entries(): Array<[number, PendingCall]> {
+    const out: Array<[number, PendingCall]> = [];
+    for (let k = 0; k < this.keys.length; k++) {
+      const r = this.recs[k];
+      if (r !== undefined && r.open) out.push([this.keys[k], r]);
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.keys = new Float64Array(PENDING_MIN_SLOTS).fill(-1);
+    this.recs = new Array<PendingCall | undefined>(PENDING_MIN_SLOTS).fill(undefined);
+    this.used = 0;
+  }
+
+  /** keeps the open records only, in a table at most half full after the next insertion */
+  private rebuild(): void {
+    const open = this.entries();
+    let size = PENDING_MIN_SLOTS;
+    while ((open.length + 1) * 4 > size) size *= 2;
+    this.keys = new Float64Array(size).fill(-1);
+    this.recs = new Array<PendingCall | undefined>(size).fill(undefined);
+    this.used = 0;
+    for (const [pid, r] of open) {
+      const k = this.slotOf(pid);
+      this.keys[k] = pid;
+      this.recs[k] = r;
+      this.used++;
+    }
+  }
 }

@@ -1,19 +1,14 @@
 import { LineSplitter } from './lineSplitter';
-import {
-  NAME_CHAR, NameTable, UNFINISHED, bytesAre, digits, endsWithUnfinished, headDepthOfBytes, headDepthOfString, latin1, newParsedCall, parseCallBytes, parseCallTail,
-  type NameInfo, type ParsedCall,
-} from './bytes';
+import * as bytes from './bytes';
+import type { NameInfo, ParsedCall } from './bytes';
 import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, TraceEvent, UnparsedLine } from './events';
 
-/** A call whose first half was printed with `<unfinished ...>` and whose `<... resumed>` half is awaited. */
-interface PendingCall {
-  name: string;
-  args: string;
-  line: number;
-  time?: number;
-  /** the bracket depth the first half leaves (see headDepthOfBytes); worked out when first needed */
-  depth?: number;
-}
+// Module-local bindings of the byte helpers, which run per line and per byte: a CommonJS build of this module
+// (tsx, under which the tests and the bench run) reads every use of an imported binding through a getter.
+const {
+  NAME_CHAR, NameTable, PendingTable, UNFINISHED, bytesAre, digits, endsWithUnfinished, headDepthOfBytes, headDepthOfString, isResumedTag, latin1,
+  newParsedCall, parseCallBytes, parseCallTail,
+} = bytes;
 
 /** The entry of a call, emitted at once for the few calls whose *start* matters (exit_group: the kernel check). */
 export interface EntryEvent {
@@ -90,7 +85,7 @@ function isNameChar(c: number): boolean {
 export class StraceParser {
   private readonly splitter: LineSplitter;
   private lineNo = 0;
-  private readonly pending = new Map<number, PendingCall>();
+  private readonly pending = new PendingTable();
   /** the last call or signal, kept until the next line so that -k stack frames can join it */
   private held: SyscallEvent | SignalEvent | ExitEvent | undefined;
   private readonly entryCalls: ReadonlySet<string>;
@@ -104,12 +99,10 @@ export class StraceParser {
   /** a syscall line cut by program output (strace and the program sharing a terminal) */
   private fragment: { pid: number; time?: number; line: number; text: string } | undefined;
 
-  private readonly names: NameTable;
+  private readonly names: InstanceType<typeof NameTable>;
   private readonly scratch: ParsedCall = newParsedCall();
   /** with reuseEvents: the one event of the calls outside detailCalls */
   private readonly quiet: SyscallEvent | undefined;
-  /** first halves already joined, for the next `<unfinished ...>` to fill (the byte path makes few objects) */
-  private readonly spare: PendingCall[] = [];
 
   readonly unparsed: UnparsedLine[] = [];
   unparsedCount = 0;
@@ -158,7 +151,7 @@ export class StraceParser {
       this.reject(this.fragment.line, this.fragment.text, 'call cut off (its line never ended)');
       this.fragment = undefined;
     }
-    const rest = [...this.pending.entries()].sort((a, b) => a[1].line - b[1].line);
+    const rest = this.pending.entries().sort((a, b) => a[1].line - b[1].line);
     this.pending.clear();
     for (const [pid, p] of rest) {
       this.opts.onEvent({
@@ -169,7 +162,7 @@ export class StraceParser {
 
   /** Calls started but never resumed so far (exposed for diagnostics). */
   pendingCalls(): Array<{ pid: number; name: string; line: number }> {
-    return [...this.pending.entries()].map(([pid, p]) => ({ pid, name: p.name, line: p.line }));
+    return this.pending.entries().sort((a, b) => a[1].line - b[1].line).map(([pid, p]) => ({ pid, name: p.name, line: p.line }));
   }
 
   private emit(e: TraceEvent | EntryEvent): void {
@@ -325,12 +318,12 @@ export class StraceParser {
     const argsStart = i + 1;
     if (text.endsWith(UNFINISHED)) {
       const args = text.slice(argsStart, n - UNFINISHED.length);
-      if (this.pending.has(pid)) {
+      const p = this.pending.get(pid);
+      if (p) {
         // the previous call of this thread never resumed (strace lost it): report and replace
-        const p = this.pending.get(pid)!;
         this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
       }
-      this.pending.set(pid, { name, args, line: lineNo, time });
+      this.pending.set(pid, name, args, lineNo, time, undefined);
       if (this.entryCalls.has(name)) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
       return;
     }
@@ -412,17 +405,7 @@ export class StraceParser {
         // the previous call of this thread never resumed (strace lost it): report and replace
         this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
       }
-      const spare = this.spare.pop();
-      if (spare === undefined) {
-        this.pending.set(pid, { name, args, line: lineNo, time, depth });
-      } else {
-        spare.name = name;
-        spare.args = args;
-        spare.line = lineNo;
-        spare.time = time;
-        spare.depth = depth;
-        this.pending.set(pid, spare);
-      }
+      this.pending.set(pid, name, args, lineNo, time, depth);
       if (info.entry) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
       return true;
     }
@@ -444,7 +427,7 @@ export class StraceParser {
     let hash = 0;
     while (k < end && NAME_CHAR[b[k]] === 1) hash = (Math.imul(hash, 31) + b[k++]) | 0;
     // " resumed>" right after the name; other shapes take the string path
-    if (k === nameStart || !bytesAre(b, k, end, ' resumed>')) return false;
+    if (k === nameStart || !isResumedTag(b, k, end)) return false;
     const info = this.names.lookup(b, nameStart, k, hash);
     const name = info.name;
     const restStart = k + 9;
@@ -477,7 +460,6 @@ export class StraceParser {
       startLine = p!.line;
       startTime = p!.time;
       if (keep) args = p!.args + latin1(b, restStart, call.argsEnd);
-      if (this.spare.length < 64) this.spare.push(p!);
     } else {
       this.orphanResumed++;
       if (keep) args = latin1(b, restStart, call.argsEnd);
@@ -674,11 +656,11 @@ export class StraceParser {
       const args = startArgs + rest.slice(0, rest.length - UNFINISHED.length);
       if (args.length > MAX_JOINED_ARGS && args.length > startArgs.length) {
         // cut again and again: keep the call as joined so far rather than buffer without bound
-        if (p && p.name === name) this.pending.set(pendingKey, p);
+        if (p && p.name === name) this.pending.set(pendingKey, p.name, p.args, p.line, p.time, p.depth);
         this.reject(lineNo, text, 'call resumed and cut again past the length kept');
         return;
       }
-      this.pending.set(pid, { name, args, line: startLine, time: startTime });
+      this.pending.set(pid, name, args, startLine, startTime, undefined);
       return;
     }
     const joined = startArgs + rest;
@@ -718,7 +700,7 @@ export class StraceParser {
       const exec = this.pending.get(by);
       if (exec && by !== pid) {
         this.pending.delete(by);
-        this.pending.set(pid, exec);
+        this.pending.set(pid, exec.name, exec.args, exec.line, exec.time, exec.depth);
       }
       this.held = { type: 'exit', pid, time, line: lineNo, supersededBy: by };
       return;
