@@ -70,8 +70,17 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
     row.setAttribute('data-line', String(e.line));
     const cells = row.children;
     const texts = [String(e.line), time(e, t0), String(e.tid), e.op, size(e.size), e.address ?? (e.child !== undefined ? `→ ${e.child}` : ''), e.kind ?? '', e.note];
-    for (let c = 0; c < CELLS; c++) if (cells[c].textContent !== texts[c]) cells[c].textContent = texts[c];
-    (cells[CELLS - 1] as HTMLElement).title = e.note;
+    for (let c = 0; c < CELLS; c++) {
+      // change the existing text node's data: no new DOM nodes (and no DOM garbage) per frame
+      const tn = cells[c].firstChild as Text | null;
+      if (tn) {
+        if (tn.data !== texts[c]) tn.data = texts[c];
+      } else {
+        cells[c].textContent = texts[c];
+      }
+    }
+    const note = cells[CELLS - 1] as HTMLElement;
+    if (note.title !== e.note) note.title = e.note;
     row.style.transform = `translateY(${pos * ROW_H}px)`;
     row.hidden = false;
   };
