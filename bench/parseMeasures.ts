@@ -1,0 +1,47 @@
+/**
+ * The parse figures' measures: the latin1 line-split baseline and what analyze does before it writes the
+ * report. Kept apart so bench/parseWorker.ts can run them from an esbuild bundle, the shape the product
+ * ships in (tsx, which runs the rest of the bench, makes every imported binding a getter call).
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { MODEL_DETAIL_CALLS, TraceModel } from '../src/core/model/model';
+import { readLog } from '../src/core/strace/reader';
+
+const CHUNK = 1 << 20;
+
+/** The baseline: stream the file and make a latin1 string of every line, nothing else. */
+export async function splitLines(file: string): Promise<number> {
+  let lines = 0;
+  let carry: Buffer | undefined;
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+    const b = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (let nl = b.indexOf(10, start); nl >= 0; nl = b.indexOf(10, start)) {
+      if (b.toString('latin1', start, nl).length >= 0) lines++;
+      start = nl + 1;
+    }
+    carry = start < b.length ? b.subarray(start) : undefined;
+  }
+  return lines;
+}
+
+/** What analyze does before it writes the report: the parser feeding the model. */
+export async function parseAndModel(file: string): Promise<number> {
+  const model = new TraceModel();
+  await readLog({ files: [file] }, (e) => model.onEvent(e), { detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true });
+  model.finish();
+  return model.syscallCount;
+}
+
+/** The parser alone, every call in full (no detailCalls): for reference. */
+export async function parseOnly(file: string): Promise<number> {
+  let n = 0;
+  await readLog({ files: [file] }, () => void n++);
+  return n;
+}
+
+export async function mbPerSecond(file: string, f: (file: string) => Promise<number>): Promise<number> {
+  const t0 = performance.now();
+  await f(file);
+  return statSync(file).size / 2 ** 20 / ((performance.now() - t0) / 1000);
+}
