@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { BuildError, investigate, type InvestigateOptions, type Progress } from '../../src/core/investigate';
 import { descendantsOf } from '../../src/core/run/proc';
 import { ToolError, findGo } from '../../src/core/run/tools';
+import { writeModule } from './helpers/goModule';
 
 const run = promisify(execFile);
 
@@ -31,14 +32,6 @@ function ourProcesses(): string[] {
 
 function ourTempDirs(root = os.tmpdir()): string[] {
   return readdirSync(root).filter((d) => d.startsWith('go-memory-lens-'));
-}
-
-async function writeModule(dir: string, name: string, main: string): Promise<string> {
-  const pkg = path.join(dir, name);
-  await fsp.mkdir(pkg, { recursive: true });
-  await fsp.writeFile(path.join(pkg, 'go.mod'), `module example.com/${name}\n\ngo 1.19\n`);
-  await fsp.writeFile(path.join(pkg, 'main.go'), main);
-  return pkg;
 }
 
 async function fakeGo(dir: string, name: string, script: string): Promise<string> {

@@ -10,17 +10,10 @@ import { buildVariant, DEFAULT_VARIANTS, makePrivateTempDir, removeTempDir, type
 import { descendantsOf, pidExists, statusField } from '../../src/core/run/proc';
 import { findGo, findStrace, type ToolLocation } from '../../src/core/run/tools';
 import { traceProgram, type TraceResult } from '../../src/core/run/trace';
+import { writeModule } from './helpers/goModule';
 
 const run = promisify(execFile);
 const SAMPLES = path.resolve(__dirname, '../../samples');
-
-async function writeModule(dir: string, name: string, main: string): Promise<string> {
-  const pkg = path.join(dir, name);
-  await fsp.mkdir(pkg, { recursive: true });
-  await fsp.writeFile(path.join(pkg, 'go.mod'), `module example.com/${name}\n\ngo 1.19\n`);
-  await fsp.writeFile(path.join(pkg, 'main.go'), main);
-  return pkg;
-}
 
 const SLEEPER = `package main
 
