@@ -38,6 +38,18 @@ describe('regressions: the byte path reads return values as the string path does
   });
 });
 
+describe('regressions: no first half vanishes', () => {
+  it('a resumed half of another call, cut again, does not take the waiting call\'s place unseen', () => {
+    const { events, parser } = parse('30942 09:21:55.205519 nanosleep({tv_sec=0, tv_nsec=20000},  <unfinished ...>\n'
+      + '30942 09:21:56.241236 <... futex resumed>() = -1 ETIMEDOUT (Connection timed out) <1.031603 09:22:14.342902 rt_sigprocmask(SIG_SETMASK, ~[KILL STOP RTMIN RT_1],  <unfinished ...>\n');
+    assert.deepEqual(events.map((e) => [e.type === 'syscall' ? e.name : e.type, e.line, e.type === 'syscall' ? e.status : '']), [
+      ['nanosleep', 1, 'unfinished'],
+      ['futex', 2, 'unfinished'],
+    ]);
+    assert.deepEqual(parser.unparsed, []);
+  });
+});
+
 describe('regressions: bounded state', () => {
   it('a call resumed and cut again on every line gathers at most 1 MiB; the lines past that are unparsed', () => {
     const piece = 'x'.repeat(1000);

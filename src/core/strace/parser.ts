@@ -660,6 +660,12 @@ export class StraceParser {
         this.reject(lineNo, text, 'call resumed and cut again past the length kept');
         return;
       }
+      const other = this.pending.get(pid);
+      if (other && !(p && p.name === name)) {
+        // a different call of this thread was waiting: its resumed half never came; report it, as a new
+        // first half does, instead of letting this one take its place unseen
+        this.emit({ type: 'syscall', pid, time: other.time, line: other.line, name: other.name, args: other.args, ret: '?', status: 'unfinished' });
+      }
       this.pending.set(pid, name, args, startLine, startTime, undefined);
       return;
     }
