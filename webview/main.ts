@@ -247,7 +247,11 @@ function renderEvents(r: Report, variant: string): HTMLElement {
   const f = state.filter ?? {};
   const visible = filterEvents(v.events, { tid: f.tid, kind: f.kind as CategoryKind | undefined, minSize: f.minSize, text: f.text });
   const tids = [...new Set(v.events.map((e) => e.tid))].sort((a, b) => a - b);
-  const refresh = (patch: PanelState['filter']) => { save({ filter: { ...f, ...patch }, scrollTop: 0 }); render(); };
+  // a filter changes only this section: the charts and the rest of the page stay as they are
+  const refresh = (patch: PanelState['filter']) => {
+    save({ filter: { ...f, ...patch }, scrollTop: 0 });
+    document.querySelector('[data-section="events"]')?.replaceWith(renderEvents(r, variant));
+  };
   const text = ce('vscode-textfield', { attrs: { placeholder: 'mmap, MAP_STACK, arena…', 'aria-label': 'Filter events by text', value: f.text ?? '' } });
   text.addEventListener('change', () => refresh({ text: (text as unknown as { value: string }).value || undefined }));
   const filters = el('div', { cls: 'toolbar filters' },
