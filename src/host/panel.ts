@@ -165,9 +165,14 @@ export class ReportPanels extends Disposable {
     }
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.extensionUri));
     const p = this.adopt(panel, { reportId }, stored);
+    this.track(key, p);
+    return reportId;
+  }
+
+  /** The package's (or log's) panel, until it is closed. */
+  private track(key: string, p: ReportPanel): void {
     this.panels.set(key, p);
     p.onDispose(() => { if (this.panels.get(key) === p) this.panels.delete(key); });
-    return reportId;
   }
 
   private adopt(panel: vscode.WebviewPanel, state: { reportId: string } | undefined, stored: Stored | undefined): ReportPanel {
@@ -177,8 +182,7 @@ export class ReportPanels extends Disposable {
       p.setReport(state.reportId, stored);
       const key = stored.request?.packageDir ?? stored.report.package;
       if (key && !this.panels.has(key)) {
-        this.panels.set(key, p);
-        p.onDispose(() => { if (this.panels.get(key) === p) this.panels.delete(key); });
+        this.track(key, p);
       }
     }
     return p;
