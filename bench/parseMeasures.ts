@@ -28,7 +28,9 @@ export async function splitLines(file: string): Promise<number> {
 /** What analyze does before it writes the report: the parser feeding the model. */
 export async function parseAndModel(file: string): Promise<number> {
   const model = new TraceModel();
-  await readLog({ files: [file] }, (e) => model.onEvent(e), { detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true });
+  await readLog({ files: [file] }, (e) => model.onEvent(e), {
+    detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
+  });
   model.finish();
   return model.syscallCount;
 }

@@ -55,7 +55,9 @@ export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptio
     }
   }
   const model = new TraceModel({ exeIsGo: elf?.isGo, maxEvents: opts.maxEvents ?? ANALYZE_MAX_EVENTS });
-  const summary = await readLog(source, (e) => model.onEvent(e), { signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true });
+  const summary = await readLog(source, (e) => model.onEvent(e), {
+    signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
+  });
   model.finish();
   return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
 }

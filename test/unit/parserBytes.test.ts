@@ -163,6 +163,53 @@ describe('StraceParser: detailCalls leaves out only what the consumer does not r
       p.end();
       model.finish();
       assert.equal(modelState(model), modelState(full.model));
+      const others = assertOtherCallsSame(bytes, full.model, parserState(p));
+      // -f -tt logs (what the product captures) take the byte path, and their other calls come through onOtherCall
+      if (/^\d+ +\d\d:\d\d:\d\d\.\d{6} /.test(bytes.toString('latin1', 0, 64))) assert.ok(others > 0, 'some calls came through onOtherCall');
     });
   }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gml-genlog-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  it('a generated log (split calls from many threads)', () => {
+    const file = path.join(dir, 'gen.strace');
+    generateLog({ size: 2_000_000, out: file, seed: 7 });
+    const bytes = readFileSync(file);
+    const model = new TraceModel();
+    const p = new StraceParser({ onEvent: (e) => model.onEvent(e) });
+    p.write(bytes);
+    p.end();
+    model.finish();
+    // the parser's state as it is with detailCalls (truncatedStrings then speaks of the detail calls only)
+    const lean = new StraceParser({ detailCalls: MODEL_DETAIL_CALLS, onEvent: () => {} });
+    lean.write(bytes);
+    lean.end();
+    assert.ok(assertOtherCallsSame(bytes, model, parserState(lean)) > 1000, 'most calls came through onOtherCall');
+  });
 });
+
+function parserState(p: StraceParser): string {
+  return JSON.stringify({ unparsedCount: p.unparsedCount, unparsed: p.unparsed, linesRead: p.linesRead, orphans: p.orphanResumed, style: p.style, messages: p.straceMessages });
+}
+
+/**
+ * What analyze does: the calls the model does not read come through onOtherCall (who and when only), the
+ * rest as reused or full events. The model and the parser's own state must be those of the full events,
+ * however the bytes are chunked.
+ */
+function assertOtherCallsSame(bytes: Buffer, ref: TraceModel, refParser: string): number {
+  for (const size of [1 << 20, 4093, 61]) {
+    const model = new TraceModel();
+    let others = 0;
+    const p = new StraceParser({
+      detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onEvent: (e) => model.onEvent(e),
+      onOtherCall: (pid, time, line) => (others++, model.onOtherCall(pid, time, line)),
+    });
+    for (const c of chunked(bytes, size)) p.write(c);
+    p.end();
+    model.finish();
+    assert.equal(modelState(model), modelState(ref), `the model with onOtherCall, ${size}-byte chunks`);
+    assert.equal(parserState(p), refParser, `the parser's counters and style with onOtherCall, ${size}-byte chunks`);
+    if (size === 61) return others;
+  }
+  return 0;
+}

@@ -339,6 +339,29 @@ export class TraceModel {
 
   // ---------------------------------------------------------------- events
 
+  /** a call's who and when, for threadOf when onOtherCall meets a thread for the first time */
+  private readonly otherEvent: SyscallEvent = { type: 'syscall', pid: 0, time: undefined, line: 0, name: '', args: '', ret: '', status: 'complete' };
+  /** the thread of the last onOtherCall: threads are never forgotten, so it needs no lookup again */
+  private otherTid = -1;
+
+  /**
+   * A call the model reads nothing of but who and when (the parser's onOtherCall: every call outside
+   * MODEL_DETAIL_CALLS): exactly what onEvent does for its event, without the event.
+   */
+  onOtherCall(pid: number, time: number | undefined, line: number): void {
+    if (line > this.lastLine) this.lastLine = line;
+    if (time !== undefined) this.lastTime = time;
+    this.syscallCount++;
+    if (pid === this.otherTid) return;
+    this.otherTid = pid;
+    if (this.threads.has(pid)) return;
+    const e = this.otherEvent;
+    e.pid = pid;
+    e.time = time;
+    e.line = line;
+    this.threadOf(pid, e);
+  }
+
   onEvent(e: LogEvent): void {
     this.lastLine = Math.max(this.lastLine, e.line);
     if (e.time !== undefined) this.lastTime = e.time;

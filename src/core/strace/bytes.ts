@@ -178,6 +178,60 @@ export function parseCallTail(b: Buffer, from: number, end: number, out: ParsedC
   return parseReturn(b, p - 1, end, out);
 }
 
+/** tailShape's result bits: the call has a -T duration; its return value carries a -y path */
+export const TAIL_DURATION = 1;
+export const TAIL_FD_PATH = 2;
+
+/**
+ * parseCallTail for a consumer that reads none of the call's return: whether the line has the shape
+ * parseCallTail would accept without a full scan (-1 when not: the caller takes the usual path, which
+ * decides), and the TAIL_ bits that the capture style learns from it. The same steps as parseCallTail and
+ * parseReturn, without the values (no return number, errno or note, no duration arithmetic).
+ */
+export function tailShape(b: Buffer, from: number, end: number): number {
+  let e = end - 3;
+  while (e >= from && !(b[e + 1] === 61 /* = */ && b[e] === C_SPACE && b[e + 2] === C_SPACE)) e--;
+  let p = e;
+  while (p > from && b[p - 1] === C_SPACE) p--;
+  if (p <= from || b[p - 1] !== 41 /* ) */) return -1;
+  // parseReturn from the closing parenthesis at p - 1
+  let j = p;
+  while (j < end && b[j] === C_SPACE) j++;
+  if (j >= end || b[j] !== 61 /* = */) return -1;
+  j++;
+  while (j < end && b[j] === C_SPACE) j++;
+  let stop = end;
+  let shape = 0;
+  if (b[end - 1] === C_GT) {
+    let lt = end - 2;
+    while (lt > j && !(b[lt] === C_SPACE && b[lt + 1] === C_LT)) lt--;
+    if (lt > j && isDecimal(b, lt + 2, end - 1)) {
+      stop = lt;
+      shape = TAIL_DURATION;
+    }
+  }
+  let k = j;
+  while (k < stop && b[k] !== C_SPACE && b[k] !== C_LT) k++;
+  if (k < stop && b[k] === C_LT) {
+    let close = stop - 1;
+    while (close >= k && b[close] !== C_GT) close--;
+    k = close >= k ? close + 1 : stop;
+    shape |= TAIL_FD_PATH;
+  }
+  return k === j ? -1 : shape;
+}
+
+/** decimal() would read b[from, to) (`D+.D+`) */
+function isDecimal(b: Buffer, from: number, to: number): boolean {
+  let dot = -1;
+  for (let k = from; k < to; k++) {
+    const c = b[k];
+    if (c === C_DOT && dot < 0) dot = k;
+    else if (c < C_0 || c > C_9) return false;
+  }
+  return dot > from && dot < to - 1;
+}
+
 /** `) = RET [ERRNO] [(note)] [<dur>]` from the parenthesis that closes the arguments, at `argsEnd`. */
 function parseReturn(b: Buffer, argsEnd: number, end: number, out: ParsedCall): ParsedCall | undefined {
   let j = argsEnd + 1;

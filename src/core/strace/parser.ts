@@ -7,7 +7,7 @@ import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, Tr
 // (tsx, under which the tests and the bench run) reads every use of an imported binding through a getter.
 const {
   NAME_CHAR, NameTable, PendingTable, UNFINISHED, bytesAre, digits, endsWithUnfinished, headDepthOfBytes, headDepthOfString, isResumedTag, latin1,
-  newParsedCall, parseCallBytes, parseCallTail,
+  newParsedCall, parseCallBytes, parseCallTail, tailShape, TAIL_DURATION, TAIL_FD_PATH,
 } = bytes;
 
 /** The entry of a call, emitted at once for the few calls whose *start* matters (exit_group: the kernel check). */
@@ -46,6 +46,14 @@ export interface ParserOptions {
    * saves an object per line. Off by default.
    */
   reuseEvents?: boolean;
+  /**
+   * With detailCalls: the calls outside detailCalls (and entryCalls) that the byte path reads in their
+   * common shapes come here instead of onEvent, as who and when only: the thread, and the line and time
+   * the call started (a split call's first half). For a consumer that reads nothing else of them, this
+   * costs no event, no return value and no -k stack. The others (uncommon shapes, lines that arrive as
+   * strings) still come through onEvent; a call reaches the consumer one way or the other, in log order.
+   */
+  onOtherCall?: (pid: number, time: number | undefined, line: number) => void;
 }
 
 const DEFAULT_ENTRY_CALLS: ReadonlySet<string> = new Set(['exit_group', 'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork']);
@@ -103,6 +111,14 @@ export class StraceParser {
   private readonly scratch: ParsedCall = newParsedCall();
   /** with reuseEvents: the one event of the calls outside detailCalls */
   private readonly quiet: SyscallEvent | undefined;
+  private readonly onOther: ((pid: number, time: number | undefined, line: number) => void) | undefined;
+  /**
+   * Held after a call that went to onOtherCall, so that -k frames after it have a call to join (as they
+   * would join its event); never emitted.
+   */
+  private readonly otherHeld: SyscallEvent = {
+    type: 'syscall', pid: 0, time: undefined, line: 0, name: '', args: '', ret: '', status: 'complete', stack: undefined,
+  };
 
   readonly unparsed: UnparsedLine[] = [];
   unparsedCount = 0;
@@ -130,6 +146,7 @@ export class StraceParser {
     this.keepUnparsed = opts.keepUnparsed ?? 1000;
     this.maxKeptText = opts.maxKeptText ?? 500;
     if (opts.fixedPid !== undefined) this.style.pidPrefix = 'fixed';
+    this.onOther = opts.detailCalls !== undefined ? opts.onOtherCall : undefined;
     if (opts.reuseEvents) {
       this.quiet = {
         type: 'syscall', pid: 0, time: undefined, line: 0, name: '', args: '', ret: '',
@@ -173,6 +190,10 @@ export class StraceParser {
     if (this.held) {
       const h = this.held;
       this.held = undefined;
+      if (h === this.otherHeld) {
+        h.stack = undefined;
+        return;
+      }
       this.emit(h);
     }
   }
@@ -393,6 +414,7 @@ export class StraceParser {
     const name = info.name;
     const argsStart = i + 1;
     const keep = info.detail || info.entry;
+    if (!keep && this.onOther !== undefined && this.otherCall(b, argsStart, end, pid, time, dayOffset, name)) return true;
     if (endsWithUnfinished(b, argsStart, end)) {
       const argsEnd = end - UNFINISHED.length;
       // a call the consumer does not read keeps no text, and its halves are joined without a scan
@@ -443,6 +465,22 @@ export class StraceParser {
     }
     const matched = p !== undefined && p.name === name;
     const keep = info.detail || info.entry;
+    if (!keep && this.onOther !== undefined) {
+      const shape = tailShape(b, restStart, end);
+      if (shape >= 0) {
+        this.commitLine(time, dayOffset);
+        if (shape !== 0) this.tailStyle(shape);
+        if (matched) {
+          this.pending.delete(pendingKey);
+          this.onOther(pid, p!.time, p!.line);
+        } else {
+          this.orphanResumed++;
+          this.onOther(pid, time, this.lineNo);
+        }
+        this.held = this.otherHeld;
+        return true;
+      }
+    }
     let depth = 1;
     if (matched && keep) {
       depth = p!.depth ??= headDepthOfString(p!.args);
@@ -471,6 +509,35 @@ export class StraceParser {
     }
     this.held = ev;
     return true;
+  }
+
+  /**
+   * A call outside detailCalls, for onOtherCall: its first half (kept as pending, with no text), or a
+   * whole call whose return has the common shape. False (nothing changed) for the other shapes.
+   */
+  private otherCall(b: Buffer, argsStart: number, end: number, pid: number, time: number, dayOffset: number, name: string): boolean {
+    if (endsWithUnfinished(b, argsStart, end)) {
+      this.commitLine(time, dayOffset);
+      const p = this.pending.get(pid);
+      if (p) {
+        // the previous call of this thread never resumed (strace lost it): report and replace
+        this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
+      }
+      this.pending.set(pid, name, '', this.lineNo, time, 1);
+      return true;
+    }
+    const shape = tailShape(b, argsStart, end);
+    if (shape < 0) return false;
+    this.commitLine(time, dayOffset);
+    if (shape !== 0) this.tailStyle(shape);
+    this.onOther!(pid, time, this.lineNo);
+    this.held = this.otherHeld;
+    return true;
+  }
+
+  private tailStyle(shape: number): void {
+    if (shape & TAIL_DURATION) this.style.durations = true;
+    if (shape & TAIL_FD_PATH) this.style.fdPaths = true;
   }
 
   /** What onLine does for every line it accepts with a plain pid and a -tt clock, before the content. */

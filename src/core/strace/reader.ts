@@ -67,6 +67,8 @@ export interface ReadLogOptions {
   detailCalls?: ReadonlySet<string>;
   /** see ParserOptions.reuseEvents: for a consumer that keeps nothing of the events of the other calls */
   reuseEvents?: boolean;
+  /** see ParserOptions.onOtherCall (a single file only: the -ff merge orders events, so it sends them all to onEvent) */
+  onOtherCall?: (pid: number, time: number | undefined, line: number) => void;
 }
 
 export async function readLog(source: LogSource, onEvent: (e: LogEvent) => void, opts: ReadLogOptions = {}): Promise<ParseSummary> {
@@ -76,7 +78,7 @@ export async function readLog(source: LogSource, onEvent: (e: LogEvent) => void,
 
 async function readSingle(file: string, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
   const { signal } = opts;
-  const parser = new StraceParser({ onEvent, detailCalls: opts.detailCalls, reuseEvents: opts.reuseEvents });
+  const parser = new StraceParser({ onEvent, detailCalls: opts.detailCalls, reuseEvents: opts.reuseEvents, onOtherCall: opts.onOtherCall });
   let bytes = 0;
   const stream = createReadStream(file, { highWaterMark: CHUNK });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
