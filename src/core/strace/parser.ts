@@ -75,6 +75,8 @@ const C_LT = 60;
 
 /** the most text a call resumed and cut again may gather from its later pieces (its first half is a line, capped by the splitter) */
 const MAX_JOINED_ARGS = 1 << 20;
+/** the longest line the splitter hands over (longer ones are cut) */
+const MAX_LINE = 16 * 1024 * 1024;
 const US_PER_DAY = 86_400_000_000;
 
 function isDigit(c: number): boolean {
@@ -137,7 +139,7 @@ export class StraceParser {
   };
 
   constructor(private readonly opts: ParserOptions) {
-    this.splitter = new LineSplitter((l) => this.onLine(l), undefined, (b, start, end) => {
+    this.splitter = new LineSplitter((l) => this.onLine(l), MAX_LINE, (b, start, end) => {
       if (!this.fastLine(b, start, end)) this.onLine(latin1(b, start, end));
     });
     this.entryCalls = opts.entryCalls ?? DEFAULT_ENTRY_CALLS;
@@ -157,7 +159,26 @@ export class StraceParser {
   }
 
   write(chunk: Buffer | string): void {
-    this.splitter.write(chunk);
+    if (typeof chunk === 'string' || chunk.length > MAX_LINE) {
+      this.splitter.write(chunk);
+      return;
+    }
+    // The lines wholly inside the chunk are read here, in one loop; the splitter keeps what crosses its edges
+    // (it ends a partial line with the bytes up to the first newline, and holds the bytes after the last).
+    const first = chunk.indexOf(10);
+    if (first < 0) {
+      this.splitter.write(chunk);
+      return;
+    }
+    this.splitter.write(chunk.subarray(0, first + 1));
+    let start = first + 1;
+    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
+      // as the splitter hands a line over: without its newline, or a '\r' before it
+      const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
+      if (!this.fastLine(chunk, start, end)) this.onLine(latin1(chunk, start, end));
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.splitter.write(chunk.subarray(start));
   }
 
   /** Flushes the last line and every call still awaiting its resumed half (emitted as 'unfinished'). */
