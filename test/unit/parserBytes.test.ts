@@ -12,6 +12,7 @@ import type { TraceEvent } from '../../src/core/strace/events';
 import type { EntryEvent } from '../../src/core/strace/parser';
 import { MODEL_DETAIL_CALLS, TraceModel } from '../../src/core/model/model';
 import { generateLog } from '../../bench/genlog';
+import { modelState } from './helpers/modelState';
 
 const LOGS = path.join(__dirname, '..', 'fixtures', 'logs');
 
@@ -127,11 +128,6 @@ describe('StraceParser: the byte path gives what the string path gives', () => {
   });
 });
 
-/** A model's whole state, as comparable text. */
-function modelState(m: TraceModel): string {
-  const procs = [...m.processes.values()].map((p) => ({ ...p, space: { regions: p.space.all(), vsize: p.space.vsize, peak: p.space.peak }, timeline: p.timeline.points(), libraries: [...p.libraries], fds: [...p.fds] }));
-  return JSON.stringify({ procs, threads: [...m.threads], events: m.events, count: m.eventCount, syscalls: m.syscallCount, mainPid: m.mainPid, lastLine: m.lastLine, lastTime: m.lastTime });
-}
 
 describe('StraceParser: detailCalls leaves out only what the consumer does not read', () => {
   const files = readdirSync(LOGS).filter((f) => f.endsWith('.strace')).sort();

@@ -189,7 +189,15 @@ export const TAIL_FD_PATH = 2;
  * parseReturn, without the values (no return number, errno or note, no duration arithmetic).
  */
 export function tailShape(b: Buffer, from: number, end: number): number {
-  let e = end - 3;
+  // the -T duration first, from the end: `<D.D>` holds no ` = `, so the search for the last one can start
+  // below it (the same ` = ` is found; see parseReturn for why `lt > j` is checked again below)
+  let lt = -1;
+  if (b[end - 1] === C_GT) {
+    lt = end - 2;
+    while (lt > from && !(b[lt] === C_SPACE && b[lt + 1] === C_LT)) lt--;
+    if (lt <= from || !isDecimal(b, lt + 2, end - 1)) lt = -1;
+  }
+  let e = lt >= 0 ? lt - 2 : end - 3;
   while (e >= from && !(b[e + 1] === 61 /* = */ && b[e] === C_SPACE && b[e + 2] === C_SPACE)) e--;
   let p = e;
   while (p > from && b[p - 1] === C_SPACE) p--;
@@ -202,13 +210,10 @@ export function tailShape(b: Buffer, from: number, end: number): number {
   while (j < end && b[j] === C_SPACE) j++;
   let stop = end;
   let shape = 0;
-  if (b[end - 1] === C_GT) {
-    let lt = end - 2;
-    while (lt > j && !(b[lt] === C_SPACE && b[lt + 1] === C_LT)) lt--;
-    if (lt > j && isDecimal(b, lt + 2, end - 1)) {
-      stop = lt;
-      shape = TAIL_DURATION;
-    }
+  if (lt > j) {
+    // parseReturn looks for the last ` <` above j: the one found above when it is above j, else none
+    stop = lt;
+    shape = TAIL_DURATION;
   }
   let k = j;
   while (k < stop && b[k] !== C_SPACE && b[k] !== C_LT) k++;
@@ -346,6 +351,8 @@ export interface NameInfo {
 /** the most names the table keeps; past it (only a log of garbage gets there) a name is described each time */
 const NAME_SLOTS = 1024;
 const MAX_NAMES = NAME_SLOTS >> 1;
+/** the longest name the table keeps (system call names are at most ~24 bytes) */
+const NAME_BYTES = 32;
 
 /**
  * Call names, interned by a hash of their bytes: the few distinct names of a log are the only strings made.
@@ -354,6 +361,9 @@ const MAX_NAMES = NAME_SLOTS >> 1;
 export class NameTable {
   private readonly hashes = new Int32Array(NAME_SLOTS);
   private readonly infos: Array<NameInfo | undefined> = new Array<NameInfo | undefined>(NAME_SLOTS).fill(undefined);
+  /** each kept name's bytes, at slot * NAME_BYTES (compared byte to byte: cheaper than a string's chars) */
+  private readonly bytes = new Uint8Array(NAME_SLOTS * NAME_BYTES);
+  private readonly lengths = new Uint8Array(NAME_SLOTS);
   private count = 0;
 
   constructor(private readonly describe: (name: string) => NameInfo) {}
@@ -361,26 +371,30 @@ export class NameTable {
   /** b[start, end) is a name whose bytes hash to `hash` (h = h * 31 + c, 32-bit) */
   lookup(b: Buffer, start: number, end: number, hash: number): NameInfo {
     const mask = NAME_SLOTS - 1;
+    const n = end - start;
     for (let k = (hash ^ (hash >>> 10)) & mask; ; k = (k + 1) & mask) {
       const info = this.infos[k];
       if (info === undefined) {
         const made = this.describe(latin1(b, start, end));
-        if (this.count < MAX_NAMES) {
+        // names longer than a slot (only garbage has them) are described each time
+        if (this.count < MAX_NAMES && n <= NAME_BYTES) {
           this.count++;
           this.hashes[k] = hash;
           this.infos[k] = made;
+          this.lengths[k] = n;
+          this.bytes.set(b.subarray(start, end), k * NAME_BYTES);
         }
         return made;
       }
-      if (this.hashes[k] === hash && sameBytes(info.name, b, start, end)) return info;
+      if (this.hashes[k] === hash && this.lengths[k] === n && this.sameBytes(k * NAME_BYTES, b, start, n)) return info;
     }
   }
-}
 
-function sameBytes(s: string, b: Buffer, start: number, end: number): boolean {
-  if (s.length !== end - start) return false;
-  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) !== b[start + k]) return false;
-  return true;
+  private sameBytes(at: number, b: Buffer, start: number, n: number): boolean {
+    const kept = this.bytes;
+    for (let k = 0; k < n; k++) if (kept[at + k] !== b[start + k]) return false;
+    return true;
+  }
 }
 
 /** A call awaiting its resumed half: one record per thread, reused from one split call to the next. */

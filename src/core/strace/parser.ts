@@ -6,7 +6,7 @@ import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, Tr
 // Module-local bindings of the byte helpers, which run per line and per byte: a CommonJS build of this module
 // (tsx, under which the tests and the bench run) reads every use of an imported binding through a getter.
 const {
-  NAME_CHAR, NameTable, PendingTable, UNFINISHED, bytesAre, digits, endsWithUnfinished, headDepthOfBytes, headDepthOfString, isResumedTag, latin1,
+  NAME_CHAR, NameTable, PendingTable, UNFINISHED, bytesAre, endsWithUnfinished, headDepthOfBytes, headDepthOfString, isResumedTag, latin1,
   newParsedCall, parseCallBytes, parseCallTail, tailShape, TAIL_DURATION, TAIL_FD_PATH,
 } = bytes;
 
@@ -411,10 +411,20 @@ export class StraceParser {
       i++;
     }
     if (end - i < 15 || b[i] !== C_COLON || b[i + 3] !== C_COLON || b[i + 6] !== C_DOT || b[i + 13] !== C_SPACE) return false;
-    const mm = digits(b, i + 1, 2);
-    const ss = digits(b, i + 4, 2);
-    const frac = digits(b, i + 7, 6);
-    if (mm < 0 || ss < 0 || frac < 0) return false;
+    // the digits, read in place (d >>> 0 > 9: not a digit)
+    const m1 = b[i + 1] - C_0;
+    const m2 = b[i + 2] - C_0;
+    const s1 = b[i + 4] - C_0;
+    const s2 = b[i + 5] - C_0;
+    if (m1 >>> 0 > 9 || m2 >>> 0 > 9 || s1 >>> 0 > 9 || s2 >>> 0 > 9) return false;
+    const mm = m1 * 10 + m2;
+    const ss = s1 * 10 + s2;
+    let frac = 0;
+    for (let k = i + 7; k < i + 13; k++) {
+      const d = b[k] - C_0;
+      if (d >>> 0 > 9) return false;
+      frac = frac * 10 + d;
+    }
     i += 14;
     while (i < end && b[i] === C_SPACE) i++;
     if (i >= end) return false;
