@@ -1,7 +1,7 @@
 /**
  * Tracing overhead: a thread-heavy program's wall time traced ÷ untraced, for the product's default trace
- * (straceArgs in fast mode: --seccomp-bpf with the memory, process, gettid and open/close calls, and the
- * exit_group inject delay) and for plain `strace -f` of every call.
+ * (straceArgs in fast mode: --seccomp-bpf with the memory, process, gettid, set_robust_list and open/close
+ * calls, and the exit_group inject delay) and for plain `strace -f` of every call.
  */
 import * as path from 'node:path';
 import { findGo, findStrace } from '../../src/core/run/tools';

@@ -12,10 +12,10 @@ import { OUTPUT_CAP, OutputCollector, ptraceRefusal, straceArgs, traceEnv } from
 
 describe('straceArgs', () => {
   const base = { binary: '/tmp/b/prog', logFile: '/tmp/b/log.strace' };
-  it('fast mode filters in the kernel and keeps gettid in the set', () => {
+  it('fast mode filters in the kernel and keeps gettid and set_robust_list in the set', () => {
     assert.deepEqual(straceArgs({ ...base, mode: 'fast', args: ['-x', 'y'] }), [
       '-f', '-tt', '-T', '-y', '-o', '/tmp/b/log.strace',
-      '--seccomp-bpf', '-e', 'trace=%memory,%process,gettid,openat,open,close',
+      '--seccomp-bpf', '-e', 'trace=%memory,%process,gettid,set_robust_list,openat,open,close',
       '-e', 'inject=exit_group:delay_enter=500000',
       '--', '/tmp/b/prog', '-x', 'y',
     ]);
