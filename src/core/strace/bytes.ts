@@ -372,8 +372,9 @@ export class NameTable {
   lookup(b: Buffer, start: number, end: number, hash: number): NameInfo {
     const mask = NAME_SLOTS - 1;
     const n = end - start;
+    const { infos, hashes, lengths, bytes } = this;
     for (let k = (hash ^ (hash >>> 10)) & mask; ; k = (k + 1) & mask) {
-      const info = this.infos[k];
+      const info = infos[k];
       if (info === undefined) {
         const made = this.describe(latin1(b, start, end));
         // names longer than a slot (only garbage has them) are described each time
@@ -386,14 +387,16 @@ export class NameTable {
         }
         return made;
       }
-      if (this.hashes[k] === hash && this.lengths[k] === n && this.sameBytes(k * NAME_BYTES, b, start, n)) return info;
+      if (hashes[k] === hash && lengths[k] === n) {
+        let at = k * NAME_BYTES;
+        let j = start;
+        while (j < end && bytes[at] === b[j]) {
+          at++;
+          j++;
+        }
+        if (j === end) return info;
+      }
     }
-  }
-
-  private sameBytes(at: number, b: Buffer, start: number, n: number): boolean {
-    const kept = this.bytes;
-    for (let k = 0; k < n; k++) if (kept[at + k] !== b[start + k]) return false;
-    return true;
   }
 }
 
