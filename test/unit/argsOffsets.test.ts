@@ -2,8 +2,9 @@
 // exactly what splitArgs, num, fields and the flag functions give: the model reads its calls with them.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
-  argSpans, cloneBits, cloneBitsCached, fieldOf, fields, fieldsOf, mapBits, mapBitsCached, num, numAt, protBits, protBitsCached, splitArgs,
+  argSpans, cloneBits, cloneBitsCached, fieldOf, fields, fieldsOf, firstArgFieldsOf, mapBits, mapBitsCached, num, numAt, protBits, protBitsCached, splitArgs,
 } from '../../src/core/strace/args';
 
 const SAMPLES = [
@@ -17,6 +18,7 @@ const SAMPLES = [
   '{flags=A, x={y=1, z=2}} => {parent_tid=[30246]}', ' { flags = A , flags=B, =c, d=, e} ', '{unclosed=1, b=2', 'a=1, a=2, stack=0x10',
   '0x', '-', '-0', '007', '0x00000000000001', '0x1fffffffffffff', '0x20000000000000', '0xFFFFFFFFFFFFFFFF', '9007199254740991',
   '9007199254740993', '123456789012345', '1234567890123456', '8192*1024', '3</x>', '<3>', 'NULL ', ' 42 ', '\u00a042\u00a0', '4\t', '1e3',
+  '{a=1)}, x', ' {a=1} => {b=2}, 3', '{a="}", b=2}, c', '{a=(1, b=2}', 'x, {a=1}', '{a=[1, 2], flags=X}} , y', '\u00a0{flags=Z}',
   '0x7f10f28e9000 /* comment */', 'MAP_PRIVATE|0x40', '0x3 /* PROT_READ|PROT_WRITE */', 'PROT_NONE', 'CLONE_VM|CLONE_VFORK|SIGCHLD',
 ];
 
@@ -57,6 +59,25 @@ describe('argument offsets: the same as splitArgs, num and fields', () => {
         assert.equal(out[i], f.get(k), `${JSON.stringify(s)} ${k}`);
       });
     }
+  });
+  it('firstArgFieldsOf reads as fields of the first argument', () => {
+    const keys = ['flags', 'stack', 'stack_size', 'a', 'b'];
+    const same = (s: string) => {
+      const f = fields(splitArgs(s)[0] ?? '');
+      const out: Array<string | undefined> = [];
+      firstArgFieldsOf(s, keys, out);
+      keys.forEach((k, i) => assert.equal(out[i], f.get(k), `${JSON.stringify(s)} ${k}`));
+    };
+    for (const s of SAMPLES) same(s);
+    // and on random text made of the characters that steer the scans
+    const text = fc.array(fc.constantFrom('{', '}', '(', ')', '[', ']', '"', '\\', ',', '=', ' ', 'a', 'b', 'flags', 'stack', '1', '=>'), { maxLength: 40 }).map((a) => a.join(''));
+    fc.assert(fc.property(text, (s) => {
+      same(s);
+      const f = fields(s);
+      const out: Array<string | undefined> = [];
+      fieldsOf(s, keys, out);
+      keys.forEach((k, i) => assert.equal(out[i], f.get(k)));
+    }), { seed: 20261127, numRuns: 5000 });
   });
   it('remembered flag sets are the flag sets', () => {
     for (const s of [...SAMPLES, undefined]) {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { CLONE, MAP, PROT, argSpans, cloneBitsCached, fdPath, fieldOf, fieldsOf, mapBitsCached, num, numAt, protBitsCached, splitArgs, str } from '../strace/args';
+import { CLONE, MAP, PROT, argSpans, cloneBitsCached, fdPath, fieldOf, fieldsOf, firstArgFieldsOf, mapBitsCached, num, numAt, protBitsCached, splitArgs, str } from '../strace/args';
 import type { StackFrame, SyscallEvent } from '../strace/events';
 import type { LogEvent } from '../strace/reader';
 import { formatBytes } from '../format';
@@ -295,7 +295,7 @@ export class TraceModel {
     let stackSize: number | undefined;
     if (ev) {
       if (ev.name === 'clone3') {
-        fieldsOf(firstArg(ev.args), CLONE3_STACK, FIELDS);
+        firstArgFieldsOf(ev.args, CLONE3_STACK, FIELDS);
         stackAddr = num(FIELDS[0]);
         stackSize = num(FIELDS[1]);
       } else {
@@ -822,15 +822,14 @@ export class TraceModel {
 function cloneFlagsOf(name: string, args: string): number {
   if (name === 'fork') return 0;
   if (name === 'vfork') return CLONE.VM | CLONE.VFORK;
-  if (name === 'clone3') return cloneBitsCached(fieldOf(firstArg(args), 'flags'));
+  if (name === 'clone3') {
+    firstArgFieldsOf(args, FLAGS_KEY, FIELDS);
+    return cloneBitsCached(FIELDS[0]);
+  }
   return cloneBitsCached(fieldOf(args, 'flags'));
 }
 
-/** splitArgs(args)[0] ?? '' */
-function firstArg(args: string): string {
-  const n = argSpans(args, SPANS);
-  return n > 0 ? args.slice(SPANS[0], SPANS[1]) : '';
-}
+const FLAGS_KEY = ['flags'];
 
 function goOrigin(stack: StackFrame[] | undefined): string | undefined {
   if (!stack) return undefined;

@@ -166,21 +166,51 @@ function isTrimSpace(c: number): boolean {
  * already trimmed. Returns how many parts there are; only the first spans.length / 2 are recorded.
  */
 export function argSpans(s: string, spans: Int32Array, from = 0, to = s.length): number {
+  return spansUntil(s, spans, from, to, false);
+}
+
+/** the argument scan's character classes (ASCII; every other character is plain) */
+const A_QUOTE = 1;
+const A_OPEN = 2;
+const A_CLOSE = 3;
+const A_COMMA = 4;
+const ARG_CLASS = new Uint8Array(128);
+ARG_CLASS[34] = A_QUOTE;
+ARG_CLASS[40] = A_OPEN;
+ARG_CLASS[91] = A_OPEN;
+ARG_CLASS[123] = A_OPEN;
+ARG_CLASS[41] = A_CLOSE;
+ARG_CLASS[93] = A_CLOSE;
+ARG_CLASS[125] = A_CLOSE;
+ARG_CLASS[44] = A_COMMA;
+
+/**
+ * argSpans; with `toClose`, the scan also ends at the first closing bracket that is not matched after
+ * `from` (for a struct's fields, scanned from just past its `{`: argSpans up to matchingBrace, in one pass).
+ */
+function spansUntil(s: string, spans: Int32Array, from: number, to: number, toClose: boolean): number {
   const cap = spans.length >> 1;
   let count = 0;
   let depth = 0;
   let start = from;
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
-    if (c === 34 /* " */) {
+    const cl = c < 128 ? ARG_CLASS[c] : 0;
+    if (cl === 0) continue;
+    if (cl === A_QUOTE) {
       i++;
       while (i < to && s.charCodeAt(i) !== 34) {
         if (s.charCodeAt(i) === 92) i++;
         i++;
       }
-    } else if (c === 40 || c === 91 || c === 123) depth++;
-    else if (c === 41 || c === 93 || c === 125) depth--;
-    else if (c === 44 /* , */ && depth === 0) {
+    } else if (cl === A_OPEN) depth++;
+    else if (cl === A_CLOSE) {
+      if (toClose && depth === 0) {
+        to = i;
+        break;
+      }
+      depth--;
+    } else if (depth === 0) {
       if (count < cap) trimInto(s, start, i, spans, count);
       count++;
       start = i + 1;
@@ -278,6 +308,23 @@ const FIELD_SPANS = new Int32Array(128);
 const ONE_KEY: string[] = [''];
 const ONE_OUT: Array<string | undefined> = [undefined];
 
+/**
+ * fieldsOf(first, keys, out) where `first` is splitArgs(args)[0] (clone3's struct): when the arguments
+ * start with `{` that is fieldsOf(args) itself, since the struct's matching brace comes before any comma
+ * that ends the first argument.
+ */
+export function firstArgFieldsOf(args: string, keys: readonly string[], out: Array<string | undefined>): void {
+  let a = 0;
+  while (a < args.length && isTrimSpace(args.charCodeAt(a))) a++;
+  if (args.charCodeAt(a) === 123 /* { */) {
+    fieldsOf(args, keys, out);
+    return;
+  }
+  const n = argSpans(args, FIRST_SPANS);
+  fieldsOf(n > 0 ? args.slice(FIRST_SPANS[0], FIRST_SPANS[1]) : '', keys, out);
+}
+const FIRST_SPANS = new Int32Array(2);
+
 /** fields(s).get(key), without the map. */
 export function fieldOf(s: string, key: string): string | undefined {
   ONE_KEY[0] = key;
@@ -292,12 +339,10 @@ export function fieldsOf(s: string, keys: readonly string[], out: Array<string |
   let to = s.length;
   while (from < to && isTrimSpace(s.charCodeAt(from))) from++;
   while (to > from && isTrimSpace(s.charCodeAt(to - 1))) to--;
-  if (from < to && s.charCodeAt(from) === 123 /* { */) {
-    // as fields does: the text of the struct, up to its matching brace (or the end); past `to` is only blank
-    to = Math.min(matchingBrace(s, from), to);
-    from += 1;
-  }
-  const n = argSpans(s, FIELD_SPANS, from, to);
+  // as fields does: a struct's text up to its matching brace (or the end; past `to` is only blank), found in
+  // the same pass as its fields
+  const struct = from < to && s.charCodeAt(from) === 123; /* { */
+  const n = spansUntil(s, FIELD_SPANS, struct ? from + 1 : from, to, struct);
   if (n > FIELD_SPANS.length >> 1) {
     const f = fields(s);
     for (let k = 0; k < keys.length; k++) out[k] = f.get(keys[k]);
