@@ -123,6 +123,17 @@ describe('StraceParser: the byte path gives what the string path gives', () => {
       '25 09:00:00.000042 <... resumed> = 0',
       '26 09:00:00.000043 name\xa0(3) = 0',
       '26 09:00:00.000044 close(3) = 0 (note\xa0)\xa0',
+      '27 09:00:00.000045 nanosleep({tv_sec=1, tv_nsec=0},  <unfinished ...>',
+      '27 09:00:00.000046 +++ exited with -1 +++',
+      '28 09:00:00.000047 +++ exited with 1234567890123456 +++',
+      '28 09:00:00.000048 +++ exited with 3',
+      '28 09:00:00.000049 +++ exited with 3 +++ x',
+      '28 09:00:00.000050 +++ exited with +++',
+      '28 09:00:00.000051 +++ exited with 0x1 +++',
+      '28 09:00:00.000052 +++ exited with  7 +++',
+      '28 09:00:00.000053 +++ killed by SIGKILL (core dumped) +++',
+      '29 09:00:00.000054 +++ exited with 255 +++',
+      ' > /lib/libc.so.6(exit+0x1) [0x1]',
     ];
     assertSame(Buffer.from(lines.join('\n') + '\n', 'latin1'));
   });

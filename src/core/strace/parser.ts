@@ -435,7 +435,8 @@ export class StraceParser {
 
     const c = b[i];
     if (c === C_LT) return this.fastResumed(b, i, end, pid, time, dayOffset);
-    if (c === 43 /* + */ || c === 45 /* - */ || (c === 115 /* s */ && bytesAre(b, i, end, 'strace: '))) return false;
+    if (c === 43 /* + */) return this.fastExit(b, i, end, pid, time, dayOffset);
+    if (c === 45 /* - */ || (c === 115 /* s */ && bytesAre(b, i, end, 'strace: '))) return false;
     // "name(" ...
     const nameStart = i;
     let hash = 0;
@@ -469,6 +470,22 @@ export class StraceParser {
     const ev = this.callEvent(b, call, info, args, pid, time, this.lineNo);
     if (info.entry) this.emit({ type: 'entry', pid, time, line: this.lineNo, name, args });
     this.held = ev;
+    return true;
+  }
+
+  /** `+++ exited with N +++` (a thread's end: one line per thread), as onExitLine reads it; other +++ lines take the string path. */
+  private fastExit(b: Buffer, i: number, end: number, pid: number, time: number, dayOffset: number): boolean {
+    if (!bytesAre(b, i, end, '+++ exited with ')) return false;
+    let k = i + 16;
+    const negative = b[k] === 45; /* - */
+    if (negative) k++;
+    const first = k;
+    let code = 0;
+    for (let d = b[k] - C_0; k < end && d >= 0 && d <= 9; d = b[++k] - C_0) code = code * 10 + d;
+    if (k === first || k - first > 15 || k !== end - 4 || !bytesAre(b, k, end, ' +++')) return false;
+    this.commitLine(time, dayOffset);
+    this.dropPending(pid);
+    this.held = { type: 'exit', pid, time, line: this.lineNo, code: negative ? -code : code };
     return true;
   }
 
