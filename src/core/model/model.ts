@@ -311,7 +311,7 @@ export class TraceModel {
         const res = stackRegion.res;
         const previous = res.threadTid !== undefined && res.threadTid !== childTid ? res.threadTid : undefined;
         res.threadTid = childTid;
-        res.reason = this.intern(`Stack of thread ${childTid}: glibc pthread_create reserved ${formatBytes(res.size)} (the RLIMIT_STACK default of 8 MiB plus a guard page) with MAP_STACK.`);
+        res.reason = `Stack of thread ${childTid}: glibc pthread_create reserved ${formatBytes(res.size)} (the RLIMIT_STACK default of 8 MiB plus a guard page) with MAP_STACK.`;
         t.stackRes = res.id;
         t.stackBytes = res.size - this.guardOf(parentProc.space, res);
         t.guardBytes = this.guardOf(parentProc.space, res);
@@ -402,7 +402,7 @@ export class TraceModel {
           p.ended = true;
           if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
         }
-        if (this.keep()) this.push(p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` });
+        if (this.keep()) this.push(p, { line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: 'exit', note: e.signal ? `thread ${e.pid} killed by ${e.signal}` : `thread ${e.pid} exited${e.code !== undefined ? ` with ${e.code}` : ''}` }, false);
         return;
       }
       case 'signal':
@@ -449,7 +449,7 @@ export class TraceModel {
           line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: name, child: e.retval,
           note: `${child.how === 'pthread_create' ? 'new thread' : child.how === 'go-runtime' ? 'new Go runtime thread' : child.how === 'fork' || child.how === 'vfork' ? 'new process' : 'new thread'} ${e.retval}: ${child.howReason}.`,
           stack: e.stack,
-        });
+        }, false);
       }
       return;
     }
@@ -558,7 +558,7 @@ export class TraceModel {
         const region = this.classifyMmap(p, t, { addr, size, hint, prot, flags, filePath, off, line, time, stack: e.stack });
         space.insert(region);
         this.afterChange(p, line, time);
-        if (this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack });
+        if (this.keep()) this.push(p, { line, time, tid: t.tid, pid: p.pid, op: 'mmap', addr, size, prot, flags, kind: region.kind, note: region.res.reason, stack: e.stack }, false);
         return;
       }
       case 'munmap': {
@@ -795,11 +795,15 @@ export class TraceModel {
     return text;
   }
 
-  /** Adds an event that keep() let in. */
-  private push(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>): void {
+  /**
+   * Adds an event that keep() let in. `shared`: false when interning the note would save nothing (it is a
+   * reservation's reason, interned when made, or it names a thread and never repeats): interning hashes
+   * the whole text, a visible share of a big log's reading.
+   */
+  private push(p: ProcessState, ev: Omit<ModelEvent, 'seq' | 'vsizeAfter'>, shared = true): void {
     // ev is a fresh literal of the caller's: completed in place rather than copied
     const e = ev as ModelEvent;
-    e.note = this.intern(e.note);
+    if (shared) e.note = this.intern(e.note);
     e.seq = this.seq++;
     e.vsizeAfter = p.space.vsize;
     this.events.push(e);
