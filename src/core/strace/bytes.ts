@@ -46,17 +46,6 @@ export function bytesAre(b: Buffer, at: number, end: number, lit: string): boole
   return true;
 }
 
-/** The value of `n` decimal digits at b[at], or -1 if one is not a digit. */
-export function digits(b: Buffer, at: number, n: number): number {
-  let v = 0;
-  for (let k = at; k < at + n; k++) {
-    const d = b[k] - C_0;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 export const UNFINISHED = ' <unfinished ...>';
 
 /**

@@ -446,7 +446,6 @@ export class StraceParser {
     const name = info.name;
     const argsStart = i + 1;
     const keep = info.detail || info.entry;
-    if (!keep && this.onOther !== undefined && this.otherCall(b, argsStart, end, pid, time, dayOffset, name)) return true;
     if (endsWithUnfinished(b, argsStart, end)) {
       const argsEnd = end - UNFINISHED.length;
       // a call the consumer does not read keeps no text, and its halves are joined without a scan
@@ -463,6 +462,7 @@ export class StraceParser {
       if (info.entry) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
       return true;
     }
+    if (!keep && this.onOther !== undefined && this.otherCall(b, argsStart, end, pid, time, dayOffset)) return true;
     const call = keep ? parseCallBytes(b, argsStart, end, 1, this.scratch) : parseCallTail(b, argsStart, end, this.scratch);
     if (call === undefined) return false;
     this.commitLine(time, dayOffset);
@@ -560,20 +560,10 @@ export class StraceParser {
   }
 
   /**
-   * A call outside detailCalls, for onOtherCall: its first half (kept as pending, with no text), or a
-   * whole call whose return has the common shape. False (nothing changed) for the other shapes.
+   * A whole call outside detailCalls, for onOtherCall, when its return has the common shape; false
+   * (nothing changed) for the other shapes. (Its first half, when split, is kept as pending as usual.)
    */
-  private otherCall(b: Buffer, argsStart: number, end: number, pid: number, time: number, dayOffset: number, name: string): boolean {
-    if (endsWithUnfinished(b, argsStart, end)) {
-      this.commitLine(time, dayOffset);
-      const p = this.pending.get(pid);
-      if (p) {
-        // the previous call of this thread never resumed (strace lost it): report and replace
-        this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
-      }
-      this.pending.set(pid, name, '', this.lineNo, time, 1);
-      return true;
-    }
+  private otherCall(b: Buffer, argsStart: number, end: number, pid: number, time: number, dayOffset: number): boolean {
     const shape = tailShape(b, argsStart, end);
     if (shape < 0) return false;
     this.commitLine(time, dayOffset);
