@@ -9,7 +9,7 @@ import type { HostMessage, PanelState, WebviewMessage } from '../src/protocol/me
 import type { CategoryKind, Report } from '../src/protocol/report';
 import { chromeTrace } from '../src/core/report/exports';
 import { renderMarkdown } from '../src/core/report/table';
-import { breakdown, comparison, filterEvents, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER } from '../src/core/report/view';
+import { breakdown, comparison, downsample, filterEvents, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER } from '../src/core/report/view';
 import { categoryLabel } from '../src/core/report/explain';
 import { ce, el, richText, section } from './dom';
 import { renderEventList } from './events';
@@ -294,7 +294,8 @@ function render(): void {
   const picker = r.variants.length > 1
     ? el('div', { cls: 'toolbar' }, select('Variant', r.variants.map((v) => ({ value: v.name, text: v.name })), variant, (x) => { save({ variant: x, filter: {}, selectedLine: undefined, scrollTop: 0 }); render(); }))
     : null;
-  timelineHandle = renderTimeline(timeline(r), (v, line) => {
+  // the charts draw at most ~8 points per 1/2048 of their width: the same lines as every point, drawn fast at 10^6
+  timelineHandle = renderTimeline(timeline(r).map((s) => downsample(s, 2048)), (v, line) => {
     if (v !== variant) save({ variant: v, filter: {}, scrollTop: 0 });
     save({ selectedLine: line });
     render();
