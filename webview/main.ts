@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { HostMessage, PanelState, WebviewMessage } from '../src/protocol/messages';
 import type { CategoryKind, Report } from '../src/protocol/report';
 import { chromeTrace } from '../src/core/report/exports';
+import { unpackReport } from '../src/core/report/packed';
 import { renderMarkdown } from '../src/core/report/table';
 import { breakdown, comparison, downsample, filterEvents, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER } from '../src/core/report/view';
 import { categoryLabel } from '../src/core/report/explain';
@@ -333,7 +334,7 @@ if (host.standalone) {
   document.body.dataset.theme = state.theme ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
   const data = document.getElementById('report-data');
   try {
-    const report = JSON.parse(data?.textContent ?? '') as Report;
+    const report = unpackReport(JSON.parse(data?.textContent ?? ''));
     show(report, `file-${report.createdAt.replace(/[^0-9]/g, '')}`);
   } catch (err) {
     status(`This file holds no readable report (${(err as Error).message}).`, 'failed');
