@@ -163,16 +163,24 @@ function unpackVariant(v: VariantReport, p: PackedVariant): VariantReport {
     const mask = c.mask[i];
     line += c.line[i];
     vsizeAfter += c.vsizeAfter[i];
-    const e: EventReport = { line, tid: ids[c.tid[i]], pid: ids[c.pid[i]], op: S[c.op[i]], note: S[c.note[i]], vsizeAfter };
-    if (mask & BIT.time) e.time = time += c.time[at.time++];
-    if (mask & BIT.address) e.address = S[c.address[at.address++]];
-    if (mask & BIT.size) e.size = c.size[at.size++];
-    if (mask & BIT.prot) e.prot = S[c.prot[at.prot++]];
-    if (mask & BIT.flags) e.flags = S[c.flags[at.flags++]];
-    if (mask & BIT.kind) e.kind = S[c.kind[at.kind++]] as EventReport['kind'];
-    if (mask & BIT.child) e.child = c.child[at.child++];
-    if (mask & BIT.stack) e.stack = c.stack[at.stack++].map((j) => S[j]);
-    events[i] = e;
+    // one object literal with every field (absent ones undefined, which JSON drops): one shape for all
+    // events, every field in the object, fields in the protocol's order
+    events[i] = {
+      line,
+      time: mask & BIT.time ? (time += c.time[at.time++]) : undefined,
+      tid: ids[c.tid[i]],
+      pid: ids[c.pid[i]],
+      op: S[c.op[i]],
+      address: mask & BIT.address ? S[c.address[at.address++]] : undefined,
+      size: mask & BIT.size ? c.size[at.size++] : undefined,
+      prot: mask & BIT.prot ? S[c.prot[at.prot++]] : undefined,
+      flags: mask & BIT.flags ? S[c.flags[at.flags++]] : undefined,
+      kind: mask & BIT.kind ? (S[c.kind[at.kind++]] as EventReport['kind']) : undefined,
+      note: S[c.note[i]],
+      vsizeAfter,
+      child: mask & BIT.child ? c.child[at.child++] : undefined,
+      stack: mask & BIT.stack ? c.stack[at.stack++].map((j) => S[j]) : undefined,
+    };
   }
   const t = p.timeline;
   const timeline: TimelinePoint[] = new Array(t.n);
