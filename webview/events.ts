@@ -63,7 +63,7 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
   let viewH = 0;
   const makeRow = (): void => {
     const slot = pool.length;
-    const row = el('div', { cls: 'ev-row', attrs: { role: 'row' } });
+    const row = el('div', { cls: 'ev-row', attrs: { role: 'row', 'aria-selected': 'false' } });
     const tn: Text[] = [];
     for (let c = 0; c < CELLS; c++) {
       const t = document.createTextNode('');
