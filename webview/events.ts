@@ -5,7 +5,9 @@ import type { EventReport } from '../src/protocol/report';
 import { el } from './dom';
 
 const ROW_H = 24;
-const OVERSCAN = 12;
+// rows drawn above and below the viewport: enough for a wheel notch, few enough that a fast scroll (every row
+// new each frame) lays out little more than the visible rows
+const OVERSCAN = 3;
 
 export interface EventListOptions {
   events: EventReport[];
@@ -47,58 +49,108 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
   const count = el('p', { cls: 'muted ev-count', text: `${o.visible.length.toLocaleString()} of ${o.events.length.toLocaleString()} events` });
   let selected = o.visible.findIndex((i) => o.events[i].line === o.selectedLine);
 
-  // Rows are a pool of elements reused as the list scrolls: scrolling changes their text and position,
-  // it does not create and collect hundreds of elements a frame.
+  // Rows are a pool of elements reused as the list scrolls. The row for position `pos` is always pool slot
+  // `pos % pool.length`, so scrolling by k rows rewrites k rows (not the whole pool), a row that keeps its
+  // position is not touched, and a rewritten row changes its text nodes' data in place: no new DOM nodes
+  // and no per-row garbage per frame. Each row is its own layout and paint root (`contain: strict`).
   const CELLS = 8;
+  const CELL_CLS = ['', '', '', 'ev-op', 'num', 'mono', '', 'ev-note'];
   const pool: HTMLElement[] = [];
-  const rowAt = new Map<HTMLElement, number>();
-  const makeRow = (): HTMLElement => {
-    const row = el('div', { cls: 'ev-row', attrs: { role: 'row' } });
-    for (let c = 0; c < CELLS; c++) row.appendChild(el('span', { cls: ['', '', '', 'ev-op', 'num', 'mono', '', 'ev-note'][c] }));
-    row.addEventListener('click', () => choose(rowAt.get(row)!));
-    row.addEventListener('dblclick', () => { if (o.canOpenLog) o.onOpenLog(o.events[o.visible[rowAt.get(row)!]].line); });
+  const texts: Text[][] = [];
+  /** per slot: the position it shows (-1: none, hidden), and the class it has */
+  const slotPos: number[] = [];
+  const slotCls: string[] = [];
+  let viewH = 0;
+  const makeRow = (): void => {
+    const slot = pool.length;
+    const row = el('div', { cls: 'ev-row', attrs: { role: 'row', 'aria-selected': 'false' } });
+    const tn: Text[] = [];
+    for (let c = 0; c < CELLS; c++) {
+      const t = document.createTextNode('');
+      tn.push(t);
+      row.appendChild(el('span', { cls: CELL_CLS[c] }, t));
+    }
+    row.hidden = true;
+    row.addEventListener('click', () => choose(slotPos[slot]));
+    row.addEventListener('dblclick', () => { if (o.canOpenLog && slotPos[slot] >= 0) o.onOpenLog(o.events[o.visible[slotPos[slot]]].line); });
     rowsBox.appendChild(row);
-    return row;
+    pool.push(row);
+    texts.push(tn);
+    slotPos.push(-1);
+    slotCls.push('ev-row');
   };
-  const fill = (row: HTMLElement, pos: number) => {
+  const setText = (t: Text, v: string) => { if (t.data !== v) t.data = v; };
+  const setCls = (slot: number, pos: number, kind: string | undefined) => {
+    const cls = pos === selected ? (kind ? `ev-row selected k-${kind}` : 'ev-row selected') : (kind ? `ev-row k-${kind}` : 'ev-row');
+    if (slotCls[slot] === cls) return;
+    slotCls[slot] = cls;
+    const row = pool[slot];
+    row.className = cls;
+    row.setAttribute('aria-selected', pos === selected ? 'true' : 'false');
+  };
+  const fill = (slot: number, pos: number) => {
     const e = o.events[o.visible[pos]];
-    rowAt.set(row, pos);
-    row.className = `ev-row${pos === selected ? ' selected' : ''}${e.kind ? ` k-${e.kind}` : ''}`;
+    const row = pool[slot];
+    slotPos[slot] = pos;
+    setCls(slot, pos, e.kind);
     row.id = `ev-${pos}`;
     row.setAttribute('aria-rowindex', String(pos + 1));
-    row.setAttribute('aria-selected', pos === selected ? 'true' : 'false');
     row.setAttribute('data-line', String(e.line));
-    const cells = row.children;
-    const texts = [String(e.line), time(e, t0), String(e.tid), e.op, size(e.size), e.address ?? (e.child !== undefined ? `→ ${e.child}` : ''), e.kind ?? '', e.note];
-    for (let c = 0; c < CELLS; c++) {
-      // change the existing text node's data: no new DOM nodes (and no DOM garbage) per frame
-      const tn = cells[c].firstChild as Text | null;
-      if (tn) {
-        if (tn.data !== texts[c]) tn.data = texts[c];
-      } else {
-        cells[c].textContent = texts[c];
-      }
-    }
-    const note = cells[CELLS - 1] as HTMLElement;
+    const t = texts[slot];
+    setText(t[0], String(e.line));
+    setText(t[1], time(e, t0));
+    setText(t[2], String(e.tid));
+    setText(t[3], e.op);
+    setText(t[4], size(e.size));
+    setText(t[5], e.address ?? (e.child !== undefined ? `→ ${e.child}` : ''));
+    setText(t[6], e.kind ?? '');
+    setText(t[7], e.note);
+    const note = row.lastChild as HTMLElement;
     if (note.title !== e.note) note.title = e.note;
     row.style.transform = `translateY(${pos * ROW_H}px)`;
-    row.hidden = false;
+    if (row.hidden) row.hidden = false;
   };
 
-  let lastRange = '';
-  const paint = (force = false) => {
-    const h = viewport.clientHeight || 400;
-    const first = Math.max(0, Math.floor(viewport.scrollTop / ROW_H) - OVERSCAN);
-    const last = Math.min(o.visible.length, Math.ceil((viewport.scrollTop + h) / ROW_H) + OVERSCAN);
-    const key = `${first}:${last}:${selected}`;
-    if (!force && key === lastRange) return;
-    lastRange = key;
-    while (pool.length < last - first) pool.push(makeRow());
-    for (let i = 0; i < pool.length; i++) {
-      if (first + i < last) fill(pool[i], first + i);
-      else pool[i].hidden = true;
+  let shownFirst = -1;
+  let shownLast = -1;
+  let shownSelected = -2;
+  const paint = () => {
+    // reads first (scrollTop; the height comes from a ResizeObserver), then writes: no forced layout here
+    const top = viewport.scrollTop;
+    const h = viewH || viewport.clientHeight || 400;
+    const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+    const last = Math.min(o.visible.length, Math.ceil((top + h) / ROW_H) + OVERSCAN);
+    if (first === shownFirst && last === shownLast && selected === shownSelected) return;
+    const need = Math.min(o.visible.length, Math.ceil(h / ROW_H) + 1 + 2 * OVERSCAN);
+    if (pool.length < need) {
+      // a taller viewport: more slots, and every position moves to its new slot
+      while (pool.length < need) makeRow();
+      slotPos.fill(-1);
     }
+    const n = pool.length;
+    for (let pos = first; pos < last; pos++) {
+      const slot = pos % n;
+      if (slotPos[slot] !== pos) fill(slot, pos);
+      else if (selected !== shownSelected) setCls(slot, pos, o.events[o.visible[pos]].kind);
+    }
+    for (let slot = 0; slot < n; slot++) {
+      const p = slotPos[slot];
+      if (p >= 0 && (p < first || p >= last)) {
+        slotPos[slot] = -1;
+        pool[slot].hidden = true;
+      }
+    }
+    shownFirst = first;
+    shownLast = last;
+    shownSelected = selected;
   };
+  new ResizeObserver((entries) => {
+    const h = entries[entries.length - 1].contentRect.height;
+    if (h && h !== viewH) {
+      viewH = h;
+      paint();
+    }
+  }).observe(viewport);
 
   const showDetails = () => {
     if (selected < 0) {
@@ -144,7 +196,7 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
       const top = pos * ROW_H;
       if (top < viewport.scrollTop || top + ROW_H > viewport.scrollTop + viewport.clientHeight) viewport.scrollTop = Math.max(0, top - viewport.clientHeight / 2);
     }
-    paint(true);
+    paint();
     showDetails();
     o.onSelect(o.events[o.visible[pos]].line);
   };
@@ -174,7 +226,7 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
   // first paint once the viewport has a height
   requestAnimationFrame(() => {
     if (o.scrollTop) viewport.scrollTop = o.scrollTop;
-    paint(true);
+    paint();
     showDetails();
   });
   return {

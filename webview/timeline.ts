@@ -34,8 +34,11 @@ export interface TimelineHandle {
 export function renderTimeline(series: Series[], onPick: (variant: string, line: number) => void): TimelineHandle {
   const box = el('div', { cls: 'timeline-charts' });
   const charts: uPlot[] = [];
-  const maxY = Math.max(MiB, ...series.flatMap((s) => s.vsize));
-  const maxX = Math.max(1e-6, ...series.map((s) => (s.t.length ? s.t[s.t.length - 1] : 0)));
+  // loops, not Math.max(...xs): 10^6 arguments overflow the stack
+  let maxY = MiB;
+  for (const s of series) maxY = Math.max(maxY, peak(s.vsize));
+  let maxX = 1e-6;
+  for (const s of series) if (s.t.length) maxX = Math.max(maxX, s.t[s.t.length - 1]);
   const fg = cssVar('--vscode-foreground', '#444');
   const grid = cssVar('--vscode-widget-border', 'rgba(128,128,128,0.25)') || 'rgba(128,128,128,0.25)';
   const colors = {
@@ -48,7 +51,7 @@ export function renderTimeline(series: Series[], onPick: (variant: string, line:
   const width = Math.max(320, (document.body.clientWidth || 900) - 48);
   for (const s of series) {
     const caption = el('p', { cls: 'timeline-caption', attrs: { 'aria-live': 'polite' }, text: s.markers.length ? 'Hover the chart: ticks mark thread creations (orange) and reservations of 8 MiB or more (red); click to find the call in the event list.' : '' });
-    const holder = el('div', { cls: 'timeline-chart', attrs: { role: 'img', 'aria-label': `${s.variant}: virtual size from ${fmtMiB(s.vsize[0] ?? 0)} to ${fmtMiB(s.vsize[s.vsize.length - 1] ?? 0)}, peak ${fmtMiB(Math.max(0, ...s.vsize))}, ${s.markers.filter((m) => m.kind === 'thread').length} thread creations` } });
+    const holder = el('div', { cls: 'timeline-chart', attrs: { role: 'img', 'aria-label': `${s.variant}: virtual size from ${fmtMiB(s.vsize[0] ?? 0)} to ${fmtMiB(s.vsize[s.vsize.length - 1] ?? 0)}, peak ${fmtMiB(peak(s.vsize))}, ${s.markers.filter((m) => m.kind === 'thread').length} thread creations` } });
     const fig = el('figure', { cls: 'timeline-variant', attrs: { 'data-variant': s.variant } }, el('figcaption', { text: s.variant }), holder, caption);
     box.appendChild(fig);
     if (s.t.length === 0) {
@@ -116,6 +119,12 @@ export function renderTimeline(series: Series[], onPick: (variant: string, line:
 /** Without a marker nearby, the timeline point's own line is what the user clicked. */
 function lineAt(s: Series, idx: number): number {
   return s.lines[idx];
+}
+
+function peak(xs: number[]): number {
+  let m = 0;
+  for (const x of xs) if (x > m) m = x;
+  return m;
 }
 
 function fmtMiB(n: number): string {

@@ -115,7 +115,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 <title>Go Memory Lens</title>
 </head>
 <body>
-<main id="root" aria-live="polite"><p class="status running">Loading the report…</p></main>
+<main id="root"><p class="status running" role="status">Loading the report…</p></main>
 <script nonce="${n}" src="${script}"></script>
 </body>
 </html>`;

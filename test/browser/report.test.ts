@@ -102,6 +102,50 @@ describe('standalone HTML report in Chromium', () => {
     await page.close();
   });
 
+  it('a long event list scrolls with the right rows in the right places, and the keyboard walks it', async () => {
+    // the net report's default variant grown to 3,000 events: the row pool wraps around many times
+    const v = report.variants[0];
+    const events = Array.from({ length: 3000 }, (_, i) => ({ ...v.events[i % v.events.length], line: i + 1 }));
+    const big: Report = { ...report, variants: [{ ...v, events, eventsTotal: events.length }] };
+    const bigFile = path.join(tmp, 'big.html');
+    writeFileSync(bigFile, await renderStandaloneHtml(big));
+    const { page, errors } = await open(bigFile);
+    // in the page: the shown rows, as [row index, data-line, translateY], and the scrolled range
+    const shown = async (top: number) => page.evaluate<{ rows: number[][]; first: number; last: number }>(`(async () => {
+      const vp = document.querySelector('.ev-viewport');
+      vp.scrollTop = ${top};
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      const rows = [...document.querySelectorAll('.ev-rows .ev-row:not([hidden])')].map((r) => [
+        Number(r.getAttribute('aria-rowindex')), Number(r.getAttribute('data-line')), new DOMMatrix(getComputedStyle(r).transform).m42]);
+      return { rows, first: Math.floor(vp.scrollTop / 24), last: Math.ceil((vp.scrollTop + vp.clientHeight) / 24) };
+    })()`);
+    for (const top of [0, 24_007, 24_031, 24_055, 24_400, 30_000, 71_640, 5_000]) {
+      const { rows, first, last } = await shown(top);
+      const at = new Set(rows.map((r) => r[0]));
+      for (let pos = first; pos < Math.min(last, events.length); pos++) assert.ok(at.has(pos + 1), `row ${pos + 1} is shown at scrollTop ${top}`);
+      assert.equal(at.size, rows.length, 'no position shown twice');
+      for (const [index, line, y] of rows) {
+        assert.equal(line, events[index - 1].line, `row ${index} shows its event`);
+        assert.equal(y, (index - 1) * 24, `row ${index} sits at its place`);
+      }
+    }
+    await page.locator('.ev-rows .ev-row:not([hidden])').first().click();
+    const selected = () => page.evaluate<string[]>(`[...document.querySelectorAll('.ev-rows .ev-row.selected:not([hidden])')].map((r) => r.getAttribute('data-line'))`);
+    const before = Number((await selected())[0]);
+    await page.keyboard.press('PageDown');
+    await page.keyboard.press('ArrowDown');
+    const after = await selected();
+    assert.equal(after.length, 1, 'one selected row');
+    assert.ok(Number(after[0]) > before + 10, `${after[0]} after ${before}`);
+    await page.keyboard.press('End');
+    assert.deepEqual(await selected(), [String(events[events.length - 1].line)]);
+    assert.match(await page.locator('.ev-details').innerText(), new RegExp(`line ${events.length}\\b`));
+    await page.keyboard.press('Home');
+    assert.deepEqual(await selected(), ['1']);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('a click on the timeline selects the nearest call in the event list', async () => {
     const { page, errors } = await open(file);
     const over = page.locator('.timeline-variant[data-variant="default"] .u-over');

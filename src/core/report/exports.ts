@@ -1,6 +1,7 @@
 // What the panel and the CLI save: the Chrome trace-event JSON (opens in Perfetto and chrome://tracing)
 // and the standalone HTML report. No Node imports: the webview builds these too.
 import type { Report } from '../../protocol/report';
+import { packReport } from './packed';
 import { originOf, threadLanes } from './view';
 
 interface TraceEvent {
@@ -70,7 +71,8 @@ function escapeHtml(s: string): string {
 
 /**
  * One self-contained file: the report as JSON data, the same script and styles the panel uses, inlined,
- * under a CSP that allows exactly those (by hash) and nothing from the network.
+ * under a CSP that allows exactly those (by hash) and nothing from the network. The report goes in packed
+ * (packed.ts: columns of numbers, not an object per event), which the page unpacks.
  */
 export function standaloneHtml(report: Report, parts: HtmlParts, title = 'Go Memory Lens report'): string {
   const csp = [
@@ -93,8 +95,8 @@ export function standaloneHtml(report: Report, parts: HtmlParts, title = 'Go Mem
 ${parts.styles.map((s) => `<style>${s}</style>`).join('\n')}
 </head>
 <body data-standalone="true">
-<main id="root" aria-live="polite"><p class="status running">Loading the report…</p></main>
-<script type="application/json" id="report-data">${jsonForHtml(report)}</script>
+<main id="root"><p class="status running" role="status">Loading the report…</p></main>
+<script type="application/json" id="report-data">${jsonForHtml(packReport(report))}</script>
 <script>${parts.script}</script>
 </body>
 </html>

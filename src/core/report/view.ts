@@ -223,6 +223,60 @@ export function timeline(report: Report): Series[] {
   });
 }
 
+/**
+ * A series thinned for drawing: the x range is cut into `buckets` columns and each column keeps its first
+ * and last point and the points where virtual, reserved and accessible bytes are lowest and highest, in
+ * their order. At a column per pixel or finer the drawn lines are the same as with every point, peaks
+ * included; 10^6 points become at most 8 per column. Markers keep the first of each kind per column.
+ * A series with at most 8 points per column comes back as it is.
+ */
+export function downsample(s: Series, buckets: number): Series {
+  const n = s.t.length;
+  if (n <= buckets * 8 || n < 2) return s;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (s.t[i] < lo) lo = s.t[i];
+    if (s.t[i] > hi) hi = s.t[i];
+  }
+  const width = hi > lo ? (hi - lo) / buckets : 1;
+  const col = (t: number) => Math.min(buckets - 1, Math.floor((t - lo) / width));
+  // per column: first, last, and argmin/argmax of the three lines (-1: empty column)
+  const pick = new Int32Array(buckets * 8).fill(-1);
+  const ys = [s.vsize, s.reserved, s.accessible];
+  for (let i = 0; i < n; i++) {
+    const b = col(s.t[i]) * 8;
+    if (pick[b] < 0) pick[b] = i;
+    pick[b + 1] = i;
+    for (let k = 0; k < 3; k++) {
+      const y = ys[k];
+      const mn = b + 2 + 2 * k;
+      if (pick[mn] < 0 || y[i] < y[pick[mn]]) pick[mn] = i;
+      if (pick[mn + 1] < 0 || y[i] > y[pick[mn + 1]]) pick[mn + 1] = i;
+    }
+  }
+  const keep = new Uint8Array(n);
+  for (let j = 0; j < pick.length; j++) if (pick[j] >= 0) keep[pick[j]] = 1;
+  const idx: number[] = [];
+  for (let i = 0; i < n; i++) if (keep[i]) idx.push(i);
+  const seen = new Set<string>();
+  const markers = s.markers.filter((m) => {
+    const key = `${m.kind}:${col(m.t)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return {
+    ...s,
+    t: idx.map((i) => s.t[i]),
+    lines: idx.map((i) => s.lines[i]),
+    vsize: idx.map((i) => s.vsize[i]),
+    reserved: idx.map((i) => s.reserved[i]),
+    accessible: idx.map((i) => s.accessible[i]),
+    markers,
+  };
+}
+
 export interface Lane {
   tid: number;
   how: ThreadReport['how'];
