@@ -147,7 +147,10 @@ async function main(): Promise<number> {
     check(status.includes(`Ln ${line},`), `the log did not open at line ${line} (status bar: ${status.replace(/\s+/g, ' ').slice(0, 200)})`);
     lap(t0, `event at line ${line} opened in its strace log`);
 
-    // with -k stacks, a frame of an event's call stack opens its Go source (go tool addr2line on the kept binary)
+    // with -k stacks, a frame of an event's call stack opens its Go source (go tool addr2line on the kept binary);
+    // the list draws only the rows in view, so the Go heap reservations are brought up with the category filter
+    await frame.locator('vscode-single-select[aria-label="Category"]').click();
+    await frame.locator('vscode-single-select[aria-label="Category"] >> li', { hasText: 'Go heap arenas' }).first().click();
     await frame.locator('.ev-rows .ev-row', { hasText: 'go-heap' }).first().click();
     const frameLink = frame.locator('.ev-details ol.stack a', { hasText: 'runtime.' }).first();
     await frameLink.waitFor({ timeout: 10_000 });
