@@ -344,7 +344,7 @@ if (host.standalone) {
     const m = e.data;
     switch (m.type) {
       case 'report':
-        show(m.report, m.reportId, m.location);
+        show(unpackReport(m.packed), m.reportId, m.location);
         break;
       case 'running':
         status(m.message, 'running');

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chromeTrace } from '../core/report/exports';
 import { renderStandaloneHtml } from '../core/report/htmlFile';
+import { packReport, type PackedReport } from '../core/report/packed';
 import { renderMarkdown } from '../core/report/table';
 import { readElf } from '../core/elf';
 import { addr2line, fileOffsetToVaddr, frameOffset } from '../core/run/addr2line';
@@ -197,7 +198,8 @@ export class ReportPanels extends Disposable {
 
 class ReportPanel extends Disposable {
   private ready = false;
-  private current: { reportId: string; stored: Stored } | undefined;
+  /** the report shown, and its packed form (made once, posted on every `ready`) */
+  private current: { reportId: string; stored: Stored; packed?: PackedReport } | undefined;
   private pending: HostMessage[] = [];
   private readonly disposeCallbacks: Array<() => void> = [];
 
@@ -232,7 +234,8 @@ class ReportPanel extends Disposable {
     if (!this.current) return undefined;
     const { reportId, stored } = this.current;
     const where = stored.request?.packageDir ?? stored.report.package;
-    return { type: 'report', reportId, report: stored.report, location: where ? vscode.workspace.asRelativePath(where, true) : undefined };
+    const packed = (this.current.packed ??= packReport(stored.report));
+    return { type: 'report', reportId, packed, location: where ? vscode.workspace.asRelativePath(where, true) : undefined };
   }
 
   /** Status messages wait for `ready`; the report itself is (re)sent on every `ready`. */

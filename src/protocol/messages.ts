@@ -1,7 +1,7 @@
 // Every message between the extension host and the report webview, as discriminated unions in each
 // direction. The host sends data only after the webview says `ready`; anything from the webview is checked
 // with isWebviewMessage before it is acted on.
-import type { Report } from './report';
+import type { PackedReport } from './packed';
 
 /** What the webview keeps in getState/setState, so a hidden or reloaded panel comes back as it was. */
 export interface PanelState {
@@ -18,8 +18,12 @@ export interface PanelState {
 export type ExportFormat = 'json' | 'chrome-trace' | 'html' | 'markdown';
 
 export type HostMessage =
-  /** location: the package or log as the user knows it (relative to the workspace when inside it) */
-  | { type: 'report'; reportId: string; report: Report; location?: string }
+  /**
+   * location: the package or log as the user knows it (relative to the workspace when inside it). The
+   * report goes packed (core/report/packed.ts: its events as columns, a sixth of the JSON of 10^5 event
+   * objects), as the standalone file embeds it; the webview unpacks it.
+   */
+  | { type: 'report'; reportId: string; packed: PackedReport; location?: string }
   | { type: 'running'; message: string }
   | { type: 'failed'; message: string; fix?: string };
 

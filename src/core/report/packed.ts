@@ -3,57 +3,10 @@
 // object per event. 10^5 events take ~3 MB instead of ~30 MB, and the page parses and unpacks them in a
 // fraction of the time JSON.parse takes for the objects. unpackReport gives back the same Report.
 // No DOM and no Node: the CLI writes it, the webview reads it, the unit tests check the round trip.
+import { PACKED_FORMAT, type PackedEvents, type PackedReport, type PackedTimeline, type PackedVariant } from '../../protocol/packed';
 import type { EventReport, Report, TimelinePoint, VariantReport } from '../../protocol/report';
 
-export const PACKED_FORMAT = 'go-memory-lens-packed-1';
-
-interface PackedEvents {
-  n: number;
-  /** per event, which optional fields it has (bits in OPTIONAL order) */
-  mask: number[];
-  /** deltas from the previous event (line) or from the previous event that has the field (time) */
-  line: number[];
-  time: number[];
-  /** indexes into ids */
-  tid: number[];
-  pid: number[];
-  /** indexes into strings; op and note for every event, the optional ones for the events that have them */
-  op: number[];
-  note: number[];
-  address: number[];
-  prot: number[];
-  flags: number[];
-  kind: number[];
-  size: number[];
-  vsizeAfter: number[];
-  child: number[];
-  /** per event that has one: indexes into strings */
-  stack: number[][];
-}
-
-interface PackedTimeline {
-  n: number;
-  /** deltas from the previous point */
-  t: number[];
-  line: number[];
-  vsize: number[];
-  reserved: number[];
-}
-
-interface PackedVariant {
-  strings: string[];
-  ids: number[];
-  events: PackedEvents;
-  timeline: PackedTimeline;
-}
-
-export interface PackedReport {
-  format: typeof PACKED_FORMAT;
-  /** the report with every packed variant's events and timeline left empty */
-  report: Report;
-  /** per variant: its columns, or null when it is left in `report` as it is */
-  variants: Array<PackedVariant | null>;
-}
+export { PACKED_FORMAT, type PackedReport };
 
 const OPTIONAL = ['time', 'address', 'size', 'prot', 'flags', 'kind', 'child', 'stack'] as const;
 const EVENT_KEYS = new Set<string>(['line', 'tid', 'pid', 'op', 'note', 'vsizeAfter', ...OPTIONAL]);
