@@ -126,6 +126,7 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
       // a taller viewport: more slots, and every position moves to its new slot
       while (pool.length < need) makeRow();
       slotPos.fill(-1);
+      for (const row of pool) row.hidden = true;
     }
     const n = pool.length;
     for (let pos = first; pos < last; pos++) {
@@ -144,13 +145,16 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
     shownLast = last;
     shownSelected = selected;
   };
-  new ResizeObserver((entries) => {
+  const resized = new ResizeObserver((entries) => {
+    // a list replaced by another (a new filter) lets its observer go
+    if (!viewport.isConnected) return resized.disconnect();
     const h = entries[entries.length - 1].contentRect.height;
     if (h && h !== viewH) {
       viewH = h;
       paint();
     }
-  }).observe(viewport);
+  });
+  resized.observe(viewport);
 
   const showDetails = () => {
     if (selected < 0) {
