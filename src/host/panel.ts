@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { chromeTrace } from '../core/report/exports';
+import { PAGE_ROOT, chromeTrace, pageStart } from '../core/report/exports';
 import { renderStandaloneHtml } from '../core/report/htmlFile';
 import { packReport, type PackedReport } from '../core/report/packed';
 import { renderMarkdown } from '../core/report/table';
@@ -105,18 +105,13 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
     `font-src ${webview.cspSource}`,
     `script-src 'nonce-${n}'`,
   ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
+  return `${pageStart(csp)}
 <link rel="stylesheet" href="${chartStyle}">
 <link rel="stylesheet" href="${style}">
 <title>Go Memory Lens</title>
 </head>
 <body>
-<main id="root"><p class="status running" role="status">Loading the report…</p></main>
+${PAGE_ROOT}
 <script nonce="${n}" src="${script}"></script>
 </body>
 </html>`;

@@ -69,6 +69,19 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** The report page's document up to its head's own parts (styles, title): the panel's and the standalone file's. */
+export function pageStart(csp: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">`;
+}
+
+/** The page's root as the page starts: the webview bundle renders into it. */
+export const PAGE_ROOT = '<main id="root"><p class="status running" role="status">Loading the report…</p></main>';
+
 /**
  * One self-contained file: the report as JSON data, the same script and styles the panel uses, inlined,
  * under a CSP that allows exactly those (by hash) and nothing from the network. The report goes in packed
@@ -85,17 +98,12 @@ export function standaloneHtml(report: Report, parts: HtmlParts, title = 'Go Mem
     "form-action 'none'",
   ].join('; ');
   if (/<\/script/i.test(parts.script)) throw new Error('the webview bundle contains "</script": it cannot be inlined');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
+  return `${pageStart(csp)}
 <title>${escapeHtml(title)}</title>
 ${parts.styles.map((s) => `<style>${s}</style>`).join('\n')}
 </head>
 <body data-standalone="true">
-<main id="root"><p class="status running" role="status">Loading the report…</p></main>
+${PAGE_ROOT}
 <script type="application/json" id="report-data">${jsonForHtml(packReport(report))}</script>
 <script>${parts.script}</script>
 </body>
