@@ -335,6 +335,8 @@ export interface NameInfo {
   detail: boolean;
   /** the call's entry is reported on its own (exit_group, execve, clone…) */
   entry: boolean;
+  /** the name's bytes */
+  code: Uint8Array;
 }
 
 /** the most names the table keeps; past it (only a log of garbage gets there) a name is described each time */
@@ -399,6 +401,8 @@ export interface PendingCall {
   time: number | undefined;
   /** the bracket depth the first half leaves (see headDepthOfBytes); worked out when first needed */
   depth: number | undefined;
+  /** what the name table knows of `name`, when the byte path opened the call (kept once it closes: see PendingTable.record) */
+  info: NameInfo | undefined;
 }
 
 const PENDING_MIN_SLOTS = 64;
@@ -432,7 +436,7 @@ export class PendingTable {
   }
 
   /** Opens (or replaces) the call of `pid`; returns its record. */
-  set(pid: number, name: string, args: string, line: number, time: number | undefined, depth: number | undefined): PendingCall {
+  set(pid: number, name: string, args: string, line: number, time: number | undefined, depth: number | undefined, info?: NameInfo): PendingCall {
     let k = this.slotOf(pid);
     let r = this.recs[k];
     if (r === undefined) {
@@ -440,7 +444,7 @@ export class PendingTable {
         this.rebuild();
         k = this.slotOf(pid);
       }
-      r = { open: true, name, args, line, time, depth };
+      r = { open: true, name, args, line, time, depth, info };
       this.keys[k] = pid;
       this.recs[k] = r;
       this.used++;
@@ -452,7 +456,16 @@ export class PendingTable {
     r.line = line;
     r.time = time;
     r.depth = depth;
+    r.info = info;
     return r;
+  }
+
+  /**
+   * The record of `pid`, open or closed: a closed one still names the thread's last split call, which the
+   * byte path compares a line's name with first (threads repeat their calls).
+   */
+  record(pid: number): PendingCall | undefined {
+    return this.recs[this.slotOf(pid)];
   }
 
   /** Closes the call of `pid` (its record keeps its fields until the thread's next call). */

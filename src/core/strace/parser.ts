@@ -144,7 +144,9 @@ export class StraceParser {
     });
     this.entryCalls = opts.entryCalls ?? DEFAULT_ENTRY_CALLS;
     const detail = opts.detailCalls;
-    this.names = new NameTable((name) => ({ name, detail: detail === undefined || detail.has(name), entry: this.entryCalls.has(name) }));
+    this.names = new NameTable((name) => ({
+      name, detail: detail === undefined || detail.has(name), entry: this.entryCalls.has(name), code: Buffer.from(name, 'latin1'),
+    }));
     this.keepUnparsed = opts.keepUnparsed ?? 1000;
     this.maxKeptText = opts.maxKeptText ?? 500;
     if (opts.fixedPid !== undefined) this.style.pidPrefix = 'fixed';
@@ -437,12 +439,25 @@ export class StraceParser {
     if (c === C_LT) return this.fastResumed(b, i, end, pid, time, dayOffset);
     if (c === 43 /* + */) return this.fastExit(b, i, end, pid, time, dayOffset);
     if (c === 45 /* - */ || (c === 115 /* s */ && bytesAre(b, i, end, 'strace: '))) return false;
-    // "name(" ...
+    // "name(" ...: the thread's last split call first, then the name table
     const nameStart = i;
-    let hash = 0;
-    while (i < end && NAME_CHAR[b[i]] === 1) hash = (Math.imul(hash, 31) + b[i++]) | 0;
-    if (i === nameStart || b[i] !== C_LPAREN) return false;
-    const info = this.names.lookup(b, nameStart, i, hash);
+    const last = this.pending.record(pid);
+    let info = last?.info;
+    if (info !== undefined) {
+      const code = info.code;
+      const len = code.length;
+      let k = 0;
+      while (k < len && b[nameStart + k] === code[k]) k++;
+      // '(' is no name byte: the name scanned would be this one
+      if (k === len && b[nameStart + len] === C_LPAREN) i = nameStart + len;
+      else info = undefined;
+    }
+    if (info === undefined) {
+      let hash = 0;
+      while (i < end && NAME_CHAR[b[i]] === 1) hash = (Math.imul(hash, 31) + b[i++]) | 0;
+      if (i === nameStart || b[i] !== C_LPAREN) return false;
+      info = this.names.lookup(b, nameStart, i, hash);
+    }
     const name = info.name;
     const argsStart = i + 1;
     const keep = info.detail || info.entry;
@@ -453,12 +468,12 @@ export class StraceParser {
       const args = keep ? latin1(b, argsStart, argsEnd) : '';
       this.commitLine(time, dayOffset);
       const lineNo = this.lineNo;
-      const p = this.pending.get(pid);
+      const p = last?.open ? last : undefined;
       if (p) {
         // the previous call of this thread never resumed (strace lost it): report and replace
         this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
       }
-      this.pending.set(pid, name, args, lineNo, time, depth);
+      this.pending.set(pid, name, args, lineNo, time, depth, info);
       if (info.entry) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
       return true;
     }
@@ -493,19 +508,32 @@ export class StraceParser {
   private fastResumed(b: Buffer, i: number, end: number, pid: number, time: number, dayOffset: number): boolean {
     if (b[i + 1] !== C_DOT || b[i + 2] !== C_DOT || b[i + 3] !== C_DOT || b[i + 4] !== C_SPACE) return false;
     const nameStart = i + 5;
+    // the name of the thread's open call first (a resumed half mostly resumes it), then the name table
+    const open = this.pending.get(pid);
+    let info = open?.info;
     let k = nameStart;
-    let hash = 0;
-    while (k < end && NAME_CHAR[b[k]] === 1) hash = (Math.imul(hash, 31) + b[k++]) | 0;
-    // " resumed>" right after the name; other shapes take the string path
-    if (k === nameStart || !isResumedTag(b, k, end)) return false;
-    const info = this.names.lookup(b, nameStart, k, hash);
+    if (info !== undefined) {
+      const code = info.code;
+      const len = code.length;
+      let m = 0;
+      while (m < len && b[nameStart + m] === code[m]) m++;
+      if (m === len && isResumedTag(b, nameStart + len, end)) k = nameStart + len;
+      else info = undefined;
+    }
+    if (info === undefined) {
+      let hash = 0;
+      while (k < end && NAME_CHAR[b[k]] === 1) hash = (Math.imul(hash, 31) + b[k++]) | 0;
+      // " resumed>" right after the name; other shapes take the string path
+      if (k === nameStart || !isResumedTag(b, k, end)) return false;
+      info = this.names.lookup(b, nameStart, k, hash);
+    }
     const name = info.name;
     const restStart = k + 9;
     // resumed and cut again, or resumed then interrupted by the exit: rare, the string path knows them
     if (b[restStart] === C_SPACE && b[restStart + 1] === C_LT) return false;
     if (endsWithUnfinished(b, restStart, end)) return false;
     let pendingKey = pid;
-    let p = this.pending.get(pid);
+    let p = open;
     if (p === undefined && pid !== 0 && this.pending.get(0)?.name === name) {
       // strace -f to a terminal: the first thread's call, begun before prefixes started (see onResumedLine)
       p = this.pending.get(0);
