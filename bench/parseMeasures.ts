@@ -5,7 +5,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { MODEL_DETAIL_CALLS, TraceModel } from '../src/core/model/model';
-import { readLog } from '../src/core/strace/reader';
+import { readLog, type ReadLogOptions } from '../src/core/strace/reader';
 
 const CHUNK = 1 << 20;
 
@@ -25,11 +25,23 @@ export async function splitLines(file: string): Promise<number> {
   return lines;
 }
 
-/** What analyze does before it writes the report: the parser feeding the model. */
+/**
+ * What analyze does before it writes the report: the parser feeding the model. A big log is parsed in
+ * readLog's worker thread (logWorker.js beside this bundle) while this thread builds the model.
+ */
 export async function parseAndModel(file: string): Promise<number> {
+  return intoModel(file, {});
+}
+
+/** The same on one thread (readLog without its worker). */
+export async function parseAndModelOneThread(file: string): Promise<number> {
+  return intoModel(file, { workerMinBytes: Infinity });
+}
+
+async function intoModel(file: string, opts: ReadLogOptions): Promise<number> {
   const model = new TraceModel();
   await readLog({ files: [file] }, (e) => model.onEvent(e), {
-    detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
+    ...opts, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
   });
   model.finish();
   return model.syscallCount;

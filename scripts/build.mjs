@@ -20,6 +20,8 @@ const entries = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   // the strace language server: its own process (stdio or node-ipc), so big logs never block the extension host
   { ...node, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },
+  // the log reader's worker thread (readLog parses a big log there while the caller builds its model)
+  { ...node, entryPoints: ['src/core/strace/logWorker.ts'], outfile: 'dist/logWorker.js' },
   // the webview runs in a browser frame: no Node, no vscode module, one self-contained script
   { bundle: true, platform: 'browser', target: 'chrome120', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
 ];

@@ -1,5 +1,9 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { decodeBatch, type EventSink } from './eventCodec';
+import type { LogWorkerJob, LogWorkerMessage, LogWorkerRequest } from './logWorker';
 import type { CaptureStyle, TraceEvent, UnparsedLine } from './events';
 import { StraceParser, type EntryEvent } from './parser';
 
@@ -69,11 +73,135 @@ export interface ReadLogOptions {
   reuseEvents?: boolean;
   /** see ParserOptions.onOtherCall (a single file only: the -ff merge orders events, so it sends them all to onEvent) */
   onOtherCall?: (pid: number, time: number | undefined, line: number) => void;
+  /**
+   * A single file at least this big is parsed in a worker thread while this thread consumes the events
+   * (overlapped, a megabyte at a time), when the machine has a second core and the worker's script is
+   * found. Default WORKER_MIN_BYTES; Infinity keeps every read on this thread.
+   */
+  workerMinBytes?: number;
+  /** the worker's script (default: logWorker.js beside this module, as bundled in dist/) */
+  workerFile?: string;
 }
 
+/** Below this, a worker's start (some 30 ms) costs more than the overlap saves. */
+export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
+
+/** how many reads went to a worker thread, and how many threads were started (for tests and diagnostics) */
+export const workerStats = { reads: 0, threads: 0 };
+
 export async function readLog(source: LogSource, onEvent: (e: LogEvent) => void, opts: ReadLogOptions = {}): Promise<ParseSummary> {
-  if (!source.pids) return readSingle(source.files[0], onEvent, opts);
+  if (!source.pids) {
+    const worker = await workerFor(source.files[0], opts);
+    if (worker) return readSingleInWorker(source.files[0], worker, onEvent, opts);
+    return readSingle(source.files[0], onEvent, opts);
+  }
   return readMerged(source, onEvent, opts);
+}
+
+/** the worker script to read `file` with, or undefined to read it on this thread */
+async function workerFor(file: string, opts: ReadLogOptions): Promise<string | undefined> {
+  const min = opts.workerMinBytes ?? WORKER_MIN_BYTES;
+  if (min === Infinity || availableParallelism() < 2) return undefined;
+  const script = opts.workerFile ?? path.join(__dirname, 'logWorker.js');
+  if (!existsSync(script)) return undefined;
+  const st = await fs.stat(file).catch(() => undefined);
+  // a file that cannot be read is left to readSingle, which says why as usual
+  return st?.isFile() && st.size >= min ? script : undefined;
+}
+
+/** Idle reader threads by script, warm for the next big log (the extension reads one per variant). */
+const idleWorkers = new Map<string, Worker[]>();
+const MAX_IDLE_WORKERS = 2;
+
+function takeWorker(script: string): Worker {
+  const w = idleWorkers.get(script)?.pop();
+  if (w) {
+    w.ref();
+    return w;
+  }
+  const fresh = new Worker(script);
+  workerStats.threads++;
+  // an idle thread that fails or ends leaves the pool; while busy, the job's own listeners report it
+  const drop = (): void => {
+    const list = idleWorkers.get(script);
+    const k = list ? list.indexOf(fresh) : -1;
+    if (k >= 0) list!.splice(k, 1);
+  };
+  fresh.on('error', drop);
+  fresh.on('exit', drop);
+  return fresh;
+}
+
+function returnWorker(script: string, w: Worker): void {
+  const list = idleWorkers.get(script) ?? [];
+  idleWorkers.set(script, list);
+  if (list.length >= MAX_IDLE_WORKERS) {
+    void w.terminate();
+    return;
+  }
+  // an idle thread does not keep the process alive
+  w.unref();
+  list.push(w);
+}
+
+/**
+ * readSingle on two threads: the worker reads and parses, this thread decodes each batch and hands its
+ * events to the consumer, then acknowledges it (the worker keeps at most a few batches ahead). The
+ * consumer sees the same calls, in the same order, with the same values as readSingle gives it; events are
+ * fresh objects (reuseEvents only spares the worker's allocations).
+ */
+function readSingleInWorker(file: string, script: string, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
+  return new Promise<ParseSummary>((resolve, reject) => {
+    const { signal } = opts;
+    if (signal?.aborted) {
+      reject(new Error('cancelled'));
+      return;
+    }
+    const job: LogWorkerJob = {
+      file, detailCalls: opts.detailCalls ? [...opts.detailCalls] : undefined, reuseEvents: opts.reuseEvents, otherCalls: opts.onOtherCall !== undefined,
+    };
+    const sink: EventSink = { onEvent, onOtherCall: opts.onOtherCall };
+    const worker = takeWorker(script);
+    workerStats.reads++;
+    let settled = false;
+    const finish = (err: Error | undefined, summary?: ParseSummary): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      // a thread stopped mid-file (cancel, a consumer's error) is not reused
+      if (summary) returnWorker(script, worker);
+      else void worker.terminate();
+      if (err) reject(err);
+      else resolve(summary!);
+    };
+    const onAbort = (): void => finish(new Error('cancelled'));
+    const onMessage = (m: LogWorkerMessage): void => {
+      if (settled) return;
+      if (m.kind === 'batch') {
+        try {
+          decodeBatch(m, sink);
+        } catch (err) {
+          finish(err as Error);
+          return;
+        }
+        worker.postMessage({ kind: 'ack' } satisfies LogWorkerRequest);
+      } else if (m.kind === 'done') {
+        finish(undefined, m.summary);
+      } else {
+        finish(new Error(m.message));
+      }
+    };
+    const onError = (err: Error): void => finish(err);
+    const onExit = (code: number): void => finish(new Error(`the log reader thread stopped (exit code ${code}) before the end of ${file}`));
+    signal?.addEventListener('abort', onAbort);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage({ kind: 'read', job } satisfies LogWorkerRequest);
+  });
 }
 
 async function readSingle(file: string, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
@@ -90,10 +218,11 @@ async function readSingle(file: string, onEvent: (e: LogEvent) => void, opts: Re
     parser.write(chunk);
   }
   parser.end();
-  return summarize([parser], bytes);
+  return summarizeParsers([parser], bytes);
 }
 
-function summarize(parsers: StraceParser[], bytes: number): ParseSummary {
+/** The summary of one or more parsers (the files of an -ff set, in order). */
+export function summarizeParsers(parsers: StraceParser[], bytes: number): ParseSummary {
   const style: CaptureStyle = { ...parsers[0].style };
   for (const p of parsers.slice(1)) {
     if (style.timestamps === 'none') style.timestamps = p.style.timestamps;
@@ -179,7 +308,7 @@ async function readMerged(source: LogSource, onEvent: (e: LogEvent) => void, opt
   } finally {
     await Promise.all(handles.map((h) => h.close()));
   }
-  const s = summarize(parsers, bytes);
+  const s = summarizeParsers(parsers, bytes);
   if (untimed) s.mergedWithoutTime = true;
   return s;
 }
