@@ -106,6 +106,8 @@ export class StraceParser {
   /** -t/-tt timestamps wrap at midnight; this counts the wraps */
   private dayOffset = 0;
   private lastTimeOfDay = -1;
+  /** the byte path's clock of the line in hand (a field: a double passed as an argument is boxed) */
+  private lineTime = 0;
   /** a syscall line cut by program output (strace and the program sharing a terminal) */
   private fragment: { pid: number; time?: number; line: number; text: string } | undefined;
 
@@ -430,14 +432,14 @@ export class StraceParser {
     i += 14;
     while (i < end && b[i] === C_SPACE) i++;
     if (i >= end) return false;
-    const us = ((h * 60 + mm) * 60 + ss) * 1e6 + frac;
-    let dayOffset = this.dayOffset;
-    if (this.lastTimeOfDay >= 0 && us + dayOffset < this.lastTimeOfDay - 3_600_000_000) dayOffset += US_PER_DAY;
-    const time = us + dayOffset;
+    const time = ((h * 60 + mm) * 60 + ss) * 1e6 + frac + this.dayOffset;
+    // past midnight (the clock went back): rare, the string path counts the day
+    if (time < this.lastTimeOfDay - 3_600_000_000) return false;
+    this.lineTime = time;
 
     const c = b[i];
-    if (c === C_LT) return this.fastResumed(b, i, end, pid, time, dayOffset);
-    if (c === 43 /* + */) return this.fastExit(b, i, end, pid, time, dayOffset);
+    if (c === C_LT) return this.fastResumed(b, i, end, pid);
+    if (c === 43 /* + */) return this.fastExit(b, i, end, pid);
     if (c === 45 /* - */ || (c === 115 /* s */ && bytesAre(b, i, end, 'strace: '))) return false;
     // "name(" ...: the thread's last split call first, then the name table
     const nameStart = i;
@@ -466,7 +468,7 @@ export class StraceParser {
       // a call the consumer does not read keeps no text, and its halves are joined without a scan
       const depth = keep ? headDepthOfBytes(b, argsStart, argsEnd) : 1;
       const args = keep ? latin1(b, argsStart, argsEnd) : '';
-      this.commitLine(time, dayOffset);
+      this.commitLine();
       const lineNo = this.lineNo;
       const p = last?.open ? last : undefined;
       if (p) {
@@ -477,10 +479,10 @@ export class StraceParser {
       if (info.entry) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
       return true;
     }
-    if (!keep && this.onOther !== undefined && this.otherCall(b, argsStart, end, pid, time, dayOffset)) return true;
+    if (!keep && this.onOther !== undefined && this.otherCall(b, argsStart, end, pid)) return true;
     const call = keep ? parseCallBytes(b, argsStart, end, 1, this.scratch) : parseCallTail(b, argsStart, end, this.scratch);
     if (call === undefined) return false;
-    this.commitLine(time, dayOffset);
+    this.commitLine();
     const args = keep ? latin1(b, argsStart, call.argsEnd) : '';
     const ev = this.callEvent(b, call, info, args, pid, time, this.lineNo);
     if (info.entry) this.emit({ type: 'entry', pid, time, line: this.lineNo, name, args });
@@ -489,7 +491,8 @@ export class StraceParser {
   }
 
   /** `+++ exited with N +++` (a thread's end: one line per thread), as onExitLine reads it; other +++ lines take the string path. */
-  private fastExit(b: Buffer, i: number, end: number, pid: number, time: number, dayOffset: number): boolean {
+  private fastExit(b: Buffer, i: number, end: number, pid: number): boolean {
+    const time = this.lineTime;
     if (!bytesAre(b, i, end, '+++ exited with ')) return false;
     let k = i + 16;
     const negative = b[k] === 45; /* - */
@@ -498,14 +501,15 @@ export class StraceParser {
     let code = 0;
     for (let d = b[k] - C_0; k < end && d >= 0 && d <= 9; d = b[++k] - C_0) code = code * 10 + d;
     if (k === first || k - first > 15 || k !== end - 4 || !bytesAre(b, k, end, ' +++')) return false;
-    this.commitLine(time, dayOffset);
+    this.commitLine();
     this.dropPending(pid);
     this.held = { type: 'exit', pid, time, line: this.lineNo, code: negative ? -code : code };
     return true;
   }
 
   /** `<... name resumed>REST`: joined with the pending first half, as onResumedLine does. */
-  private fastResumed(b: Buffer, i: number, end: number, pid: number, time: number, dayOffset: number): boolean {
+  private fastResumed(b: Buffer, i: number, end: number, pid: number): boolean {
+    const time = this.lineTime;
     if (b[i + 1] !== C_DOT || b[i + 2] !== C_DOT || b[i + 3] !== C_DOT || b[i + 4] !== C_SPACE) return false;
     const nameStart = i + 5;
     // the name of the thread's open call first (a resumed half mostly resumes it), then the name table
@@ -544,7 +548,7 @@ export class StraceParser {
     if (!keep && this.onOther !== undefined) {
       const shape = tailShape(b, restStart, end);
       if (shape >= 0) {
-        this.commitLine(time, dayOffset);
+        this.commitLine();
         if (shape !== 0) this.tailStyle(shape);
         if (matched) {
           this.pending.delete(pendingKey);
@@ -564,7 +568,7 @@ export class StraceParser {
     }
     const call = keep ? parseCallBytes(b, restStart, end, depth, this.scratch) : parseCallTail(b, restStart, end, this.scratch);
     if (call === undefined) return false;
-    this.commitLine(time, dayOffset);
+    this.commitLine();
     const lineNo = this.lineNo;
     let startLine = lineNo;
     let startTime: number | undefined = time;
@@ -591,10 +595,11 @@ export class StraceParser {
    * A whole call outside detailCalls, for onOtherCall, when its return has the common shape; false
    * (nothing changed) for the other shapes. (Its first half, when split, is kept as pending as usual.)
    */
-  private otherCall(b: Buffer, argsStart: number, end: number, pid: number, time: number, dayOffset: number): boolean {
+  private otherCall(b: Buffer, argsStart: number, end: number, pid: number): boolean {
+    const time = this.lineTime;
     const shape = tailShape(b, argsStart, end);
     if (shape < 0) return false;
-    this.commitLine(time, dayOffset);
+    this.commitLine();
     if (shape !== 0) this.tailStyle(shape);
     this.onOther!(pid, time, this.lineNo);
     this.held = this.otherHeld;
@@ -607,13 +612,12 @@ export class StraceParser {
   }
 
   /** What onLine does for every line it accepts with a plain pid and a -tt clock, before the content. */
-  private commitLine(time: number, dayOffset: number): void {
+  private commitLine(): void {
     this.lineNo++;
     this.linesRead++;
     if (this.held !== undefined) this.flushHeld();
     this.style.pidPrefix = 'plain';
-    this.dayOffset = dayOffset;
-    this.lastTimeOfDay = time;
+    this.lastTimeOfDay = this.lineTime;
     if (this.style.timestamps === 'none') this.style.timestamps = 'time-us';
   }
 
