@@ -4,8 +4,8 @@
  * ships in (tsx, which runs the rest of the bench, makes every imported binding a getter call).
  */
 import { createReadStream, statSync } from 'node:fs';
-import { MODEL_DETAIL_CALLS, TraceModel } from '../src/core/model/model';
-import { readLog, type ReadLogOptions } from '../src/core/strace/reader';
+import { modelLog } from '../src/core/analyze';
+import { readLog } from '../src/core/strace/reader';
 
 const CHUNK = 1 << 20;
 
@@ -26,25 +26,16 @@ export async function splitLines(file: string): Promise<number> {
 }
 
 /**
- * What analyze does before it writes the report: the parser feeding the model. A big log is parsed in
- * readLog's worker thread (logWorker.js beside this bundle) while this thread builds the model.
+ * What analyze does before it writes the report (modelLog): the parser feeding the model. A big log is
+ * parsed in readLog's worker thread (logWorker.js beside this bundle) while this thread builds the model.
  */
 export async function parseAndModel(file: string): Promise<number> {
-  return intoModel(file, {});
+  return (await modelLog({ files: [file] })).model.syscallCount;
 }
 
 /** The same on one thread (readLog without its worker). */
 export async function parseAndModelOneThread(file: string): Promise<number> {
-  return intoModel(file, { workerMinBytes: Infinity });
-}
-
-async function intoModel(file: string, opts: ReadLogOptions): Promise<number> {
-  const model = new TraceModel();
-  await readLog({ files: [file] }, (e) => model.onEvent(e), {
-    ...opts, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
-  });
-  model.finish();
-  return model.syscallCount;
+  return (await modelLog({ files: [file] }, { read: { workerMinBytes: Infinity } })).model.syscallCount;
 }
 
 /** The parser alone, every call in full (no detailCalls): for reference. */

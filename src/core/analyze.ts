@@ -3,7 +3,7 @@ import { readElf, loadedImageSize, type ElfInfo } from './elf';
 import { statusField } from './run/proc';
 import { hex } from './format';
 import { MODEL_DETAIL_CALLS, TraceModel, type ProcessState, type UnseenPart } from './model/model';
-import { readLog, resolveLogSource, type LogSource, type ParseSummary } from './strace/reader';
+import { readLog, resolveLogSource, type LogSource, type ParseSummary, type ReadLogOptions } from './strace/reader';
 import { protString } from './strace/args';
 import { napkinMath } from './report/explain';
 import type {
@@ -54,12 +54,24 @@ export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptio
       warnings.push(`could not read the binary ${opts.binary}: ${(err as Error).message}; executable size is unknown`);
     }
   }
-  const model = new TraceModel({ exeIsGo: elf?.isGo, maxEvents: opts.maxEvents ?? ANALYZE_MAX_EVENTS });
+  const { model, summary } = await modelLog(source, { exeIsGo: elf?.isGo, maxEvents: opts.maxEvents, signal: opts.signal });
+  return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
+}
+
+/**
+ * What analyzeLog does before it writes the report: the parser feeding the model (on a worker thread for a
+ * big log, see readLog). The parse benchmark measures this.
+ */
+export async function modelLog(
+  source: LogSource,
+  opts: { exeIsGo?: boolean; maxEvents?: number; signal?: AbortSignal; read?: Pick<ReadLogOptions, 'workerMinBytes' | 'workerFile'> } = {},
+): Promise<{ model: TraceModel; summary: ParseSummary }> {
+  const model = new TraceModel({ exeIsGo: opts.exeIsGo, maxEvents: opts.maxEvents ?? ANALYZE_MAX_EVENTS });
   const summary = await readLog(source, (e) => model.onEvent(e), {
-    signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
+    ...opts.read, signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
   });
   model.finish();
-  return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
+  return { model, summary };
 }
 
 function unseenParts(p: ProcessState, elf: ElfInfo | undefined, interp: ElfInfo | undefined, binary: string | undefined): UnseenPart[] {
