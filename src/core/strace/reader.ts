@@ -110,38 +110,43 @@ async function workerFor(file: string, opts: ReadLogOptions): Promise<string | u
 }
 
 /** Idle reader threads by script, warm for the next big log (the extension reads one per variant). */
-const idleWorkers = new Map<string, Worker[]>();
+const idleWorkers = new Map<string, Array<{ worker: Worker; timer: NodeJS.Timeout }>>();
 const MAX_IDLE_WORKERS = 2;
+/** an idle thread is ended after this long (its heap is tens of MiB) */
+const IDLE_WORKER_MS = 30_000;
 
 function takeWorker(script: string): Worker {
-  const w = idleWorkers.get(script)?.pop();
-  if (w) {
-    w.ref();
-    return w;
+  const idle = idleWorkers.get(script)?.pop();
+  if (idle) {
+    clearTimeout(idle.timer);
+    idle.worker.ref();
+    return idle.worker;
   }
   const fresh = new Worker(script);
   workerStats.threads++;
   // an idle thread that fails or ends leaves the pool; while busy, the job's own listeners report it
   const drop = (): void => {
     const list = idleWorkers.get(script);
-    const k = list ? list.indexOf(fresh) : -1;
-    if (k >= 0) list!.splice(k, 1);
+    const k = list ? list.findIndex((x) => x.worker === fresh) : -1;
+    if (k >= 0) clearTimeout(list!.splice(k, 1)[0].timer);
   };
   fresh.on('error', drop);
   fresh.on('exit', drop);
   return fresh;
 }
 
-function returnWorker(script: string, w: Worker): void {
+function returnWorker(script: string, worker: Worker): void {
   const list = idleWorkers.get(script) ?? [];
   idleWorkers.set(script, list);
   if (list.length >= MAX_IDLE_WORKERS) {
-    void w.terminate();
+    void worker.terminate();
     return;
   }
-  // an idle thread does not keep the process alive
-  w.unref();
-  list.push(w);
+  // an idle thread keeps neither the process alive nor its heap for long
+  worker.unref();
+  const timer = setTimeout(() => void worker.terminate(), IDLE_WORKER_MS);
+  timer.unref();
+  list.push({ worker, timer });
 }
 
 /**
