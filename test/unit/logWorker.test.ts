@@ -55,6 +55,8 @@ before(async () => {
     bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning',
   });
   writeFileSync(path.join(dir, 'odd.strace'), ODD_LOG);
+  // CRLF line ends, and a chunk of more newlines than the offsets array first holds
+  writeFileSync(path.join(dir, 'crlf-blank.strace'), ODD_LOG.replace(/\n/g, '\r\n').replace('this line', '\n'.repeat(100_000) + 'this line'));
   generateLog({ size: 3_000_000, out: path.join(dir, 'gen.strace'), seed: 11 });
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,6 +87,7 @@ function logs(): string[] {
   return [
     ...readdirSync(LOGS).filter((f) => f.endsWith('.strace')).map((f) => path.join(LOGS, f)),
     path.join(dir, 'odd.strace'),
+    path.join(dir, 'crlf-blank.strace'),
     path.join(dir, 'gen.strace'),
   ];
 }

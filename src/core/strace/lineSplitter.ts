@@ -134,3 +134,21 @@ export class LineSplitter {
     return false;
   }
 }
+
+/**
+ * The offsets of every newline of `chunk`, into `out` (grown when too small); returns how many. What
+ * StraceParser.writeIndexed is given.
+ */
+export function newlinesOf(chunk: Buffer, out: { offsets: Int32Array }): number {
+  let n = 0;
+  let a = out.offsets;
+  for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, nl + 1)) {
+    if (n === a.length) {
+      const grown = new Int32Array(a.length * 2);
+      grown.set(a);
+      a = out.offsets = grown;
+    }
+    a[n++] = nl;
+  }
+  return n;
+}

@@ -185,6 +185,28 @@ export class StraceParser {
     if (start < chunk.length) this.splitter.write(chunk.subarray(start));
   }
 
+  /**
+   * write(chunk) for a caller that has found the chunk's newlines already: their offsets, ascending, are
+   * `newlines[0, count)` (every newline of the chunk; see newlinesOf). readLog's main thread finds them
+   * while its worker thread parses.
+   */
+  writeIndexed(chunk: Buffer, newlines: Int32Array, count: number): void {
+    if (count === 0 || chunk.length > MAX_LINE) {
+      this.write(chunk);
+      return;
+    }
+    // as write() does, with the newlines given
+    this.splitter.write(chunk.subarray(0, newlines[0] + 1));
+    let start = newlines[0] + 1;
+    for (let k = 1; k < count; k++) {
+      const nl = newlines[k];
+      const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
+      if (!this.fastLine(chunk, start, end)) this.onLine(latin1(chunk, start, end));
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.splitter.write(chunk.subarray(start));
+  }
+
   /** Flushes the last line and every call still awaiting its resumed half (emitted as 'unfinished'). */
   end(): void {
     this.splitter.end();

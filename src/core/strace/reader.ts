@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { decodeBatch, type EventSink } from './eventCodec';
+import { newlinesOf } from './lineSplitter';
 import type { LogWorkerJob, LogWorkerMessage, LogWorkerRequest } from './logWorker';
 import type { CaptureStyle, TraceEvent, UnparsedLine } from './events';
 import { StraceParser, type EntryEvent } from './parser';
@@ -149,64 +150,98 @@ function returnWorker(script: string, worker: Worker): void {
   list.push({ worker, timer });
 }
 
+/** chunks handed to the worker and not yet back as events: the worker parses one while the next waits */
+const CHUNKS_AHEAD = 3;
+
 /**
- * readSingle on two threads: the worker reads and parses, this thread decodes each batch and hands its
- * events to the consumer, then acknowledges it (the worker keeps at most a few batches ahead). The
- * consumer sees the same calls, in the same order, with the same values as readSingle gives it; events are
- * fresh objects (reuseEvents only spares the worker's allocations).
+ * readSingle on two threads. This thread reads the file a chunk at a time, finds the chunk's newlines
+ * (cheap, native) and hands both to the worker, which parses the chunk (the costly part) and sends back
+ * its events as a batch; this thread hands them to the consumer while the worker parses the next chunk.
+ * At most CHUNKS_AHEAD chunks are out, their buffers reused, so memory stays bounded whichever side is
+ * slower. The consumer sees the same calls, in the same order, with the same values as readSingle gives
+ * it; events are fresh objects (reuseEvents only spares the worker's allocations).
  */
-function readSingleInWorker(file: string, script: string, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
-  return new Promise<ParseSummary>((resolve, reject) => {
-    const { signal } = opts;
-    if (signal?.aborted) {
-      reject(new Error('cancelled'));
-      return;
-    }
-    const job: LogWorkerJob = {
-      file, detailCalls: opts.detailCalls ? [...opts.detailCalls] : undefined, reuseEvents: opts.reuseEvents, otherCalls: opts.onOtherCall !== undefined,
-    };
-    const sink: EventSink = { onEvent, onOtherCall: opts.onOtherCall };
-    const worker = takeWorker(script);
-    workerStats.reads++;
-    let settled = false;
-    const finish = (err: Error | undefined, summary?: ParseSummary): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      // a thread stopped mid-file (cancel, a consumer's error) is not reused
-      if (summary) returnWorker(script, worker);
-      else void worker.terminate();
-      if (err) reject(err);
-      else resolve(summary!);
-    };
-    const onAbort = (): void => finish(new Error('cancelled'));
-    const onMessage = (m: LogWorkerMessage): void => {
-      if (settled) return;
-      if (m.kind === 'batch') {
-        try {
-          decodeBatch(m, sink);
-        } catch (err) {
-          finish(err as Error);
-          return;
-        }
-        worker.postMessage({ kind: 'ack' } satisfies LogWorkerRequest);
-      } else if (m.kind === 'done') {
-        finish(undefined, m.summary);
-      } else {
-        finish(new Error(m.message));
+async function readSingleInWorker(file: string, script: string, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
+  const { signal } = opts;
+  if (signal?.aborted) throw new Error('cancelled');
+  const handle = await fs.open(file, 'r');
+  const sink: EventSink = { onEvent, onOtherCall: opts.onOtherCall };
+  const worker = takeWorker(script);
+  workerStats.reads++;
+  let failure: Error | undefined;
+  let summary: ParseSummary | undefined;
+  let out = 0;
+  const spare: Array<{ data: ArrayBuffer; newlines: Int32Array }> = [];
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const fail = (err: Error): void => {
+    failure ??= err;
+    poke();
+  };
+  const onMessage = (m: LogWorkerMessage): void => {
+    if (failure) return;
+    if (m.kind === 'batch') {
+      if (m.data) {
+        out--;
+        spare.push({ data: m.data, newlines: m.newlines! });
       }
-    };
-    const onError = (err: Error): void => finish(err);
-    const onExit = (code: number): void => finish(new Error(`the log reader thread stopped (exit code ${code}) before the end of ${file}`));
-    signal?.addEventListener('abort', onAbort);
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-    worker.postMessage({ kind: 'read', job } satisfies LogWorkerRequest);
-  });
+      try {
+        decodeBatch(m, sink);
+      } catch (err) {
+        fail(err as Error);
+        return;
+      }
+    } else if (m.kind === 'done') {
+      summary = m.summary;
+    } else {
+      fail(new Error(m.message));
+    }
+    poke();
+  };
+  const onError = (err: Error): void => fail(err);
+  const onExit = (code: number): void => fail(new Error(`the log reader thread stopped (exit code ${code}) before the end of ${file}`));
+  const onAbort = (): void => fail(new Error('cancelled'));
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+  signal?.addEventListener('abort', onAbort);
+  const job: LogWorkerJob = { detailCalls: opts.detailCalls ? [...opts.detailCalls] : undefined, reuseEvents: opts.reuseEvents, otherCalls: opts.onOtherCall !== undefined };
+  const until = async (ready: () => boolean): Promise<void> => {
+    while (!failure && !ready()) await new Promise<void>((resolve) => (wake = resolve));
+  };
+  try {
+    worker.postMessage({ kind: 'start', job } satisfies LogWorkerRequest);
+    for (;;) {
+      await until(() => out < CHUNKS_AHEAD);
+      if (failure) break;
+      const buf = spare.pop() ?? { data: new ArrayBuffer(CHUNK), newlines: new Int32Array(CHUNK >> 5) };
+      const { bytesRead } = await handle.read(new Uint8Array(buf.data), 0, CHUNK, null);
+      if (failure) break;
+      if (bytesRead === 0) break;
+      const index = { offsets: buf.newlines };
+      const count = newlinesOf(Buffer.from(buf.data, 0, bytesRead), index);
+      out++;
+      const msg: LogWorkerRequest = { kind: 'chunk', data: buf.data, length: bytesRead, newlines: index.offsets, count };
+      worker.postMessage(msg, [buf.data, index.offsets.buffer as ArrayBuffer]);
+    }
+    if (!failure) worker.postMessage({ kind: 'end' } satisfies LogWorkerRequest);
+    await until(() => summary !== undefined);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+    // a thread stopped mid-file (cancel, a consumer's error) is not reused
+    if (failure) void worker.terminate();
+    else returnWorker(script, worker);
+    await handle.close();
+  }
+  if (failure) throw failure;
+  return summary!;
 }
 
 async function readSingle(file: string, onEvent: (e: LogEvent) => void, opts: ReadLogOptions): Promise<ParseSummary> {
