@@ -2,10 +2,13 @@
 // strace and node-pty: activation, commands, lenses, a full investigation, Problems, cancellation.
 import { strict as assert } from 'node:assert';
 import { promises as fsp, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { Outcome } from '../../src/host/investigator';
+import { analyzeLog } from '../../src/core/analyze';
+import { generateLog } from '../../bench/genlog';
 import { leftoverTempDirs, runProcesses, waitFor } from './procs';
 
 const EXTENSION_ID = 'go-memory-lens.go-memory-lens';
@@ -150,6 +153,27 @@ describe('Go Memory Lens in a real VS Code', function () {
     assert.equal(outcome.report!.kind, 'analysis');
     assert.ok((p.categories['thread-stack']?.count ?? 0) >= 1);
     assert.equal(outcome.report!.unparsedLines, 0);
+  });
+
+  it('analyzes a big log (parsed on its reader thread, dist/logWorker.js) as it would on one thread', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gml-big-'));
+    try {
+      const log = path.join(dir, 'big.strace');
+      generateLog({ size: 20 * 1024 * 1024, out: log, seed: 3, sources: [path.join(ws(), 'logs', 'cgo.strace')] });
+      const outcome = await vscode.commands.executeCommand<Outcome>('goMemoryLens.analyzeLog', vscode.Uri.file(log));
+      assert.equal(outcome.status, 'done', outcome.message);
+      // this suite's own bundle has no logWorker.js beside it: it reads on one thread
+      const ref = await analyzeLog(log, { name: 'big.strace' });
+      const got = outcome.report!.variants[0];
+      assert.ok(ref.log.syscalls > 100_000, `a big log: ${ref.log.syscalls} calls`);
+      assert.deepEqual(got.log, ref.log);
+      assert.deepEqual(got.processes, ref.processes);
+      assert.deepEqual(got.timeline, ref.timeline);
+      assert.equal(got.eventsTotal, ref.eventsTotal);
+      assert.deepEqual(got.events, ref.events);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('says clearly when the configured strace does not exist, and loses nothing', async () => {
