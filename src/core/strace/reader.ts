@@ -235,8 +235,9 @@ async function readSingleInWorker(file: string, script: string, onEvent: (e: Log
     worker.off('message', onMessage);
     worker.off('error', onError);
     worker.off('exit', onExit);
-    // a thread stopped mid-file (cancel, a consumer's error) is not reused
-    if (failure) void worker.terminate();
+    // a thread stopped mid-file (cancel, a consumer's error, a read error) is not reused: chunks it still
+    // holds would send their events to the next reader
+    if (failure || summary === undefined) void worker.terminate();
     else returnWorker(script, worker);
     await handle.close();
   }
