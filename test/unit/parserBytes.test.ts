@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StraceParser } from '../../src/core/strace/parser';
+import { newlinesOf } from '../../src/core/strace/lineSplitter';
 import type { TraceEvent } from '../../src/core/strace/events';
 import type { EntryEvent } from '../../src/core/strace/parser';
 import { MODEL_DETAIL_CALLS, TraceModel } from '../../src/core/model/model';
@@ -16,10 +17,19 @@ import { modelState } from './helpers/modelState';
 
 const LOGS = path.join(__dirname, '..', 'fixtures', 'logs');
 
-function stream(chunks: Array<Buffer | string>, fixedPid?: number): string[] {
+function stream(chunks: Array<Buffer | string>, fixedPid?: number, indexed = false): string[] {
   const out: string[] = [];
   const p = new StraceParser({ fixedPid, onEvent: (e) => out.push(JSON.stringify(e)) });
-  for (const c of chunks) p.write(c);
+  const index = { offsets: new Int32Array(4) };
+  for (const c of chunks) {
+    // writeIndexed (what readLog's worker thread is given) with the newlines found beforehand
+    if (indexed && typeof c !== 'string') {
+      const count = newlinesOf(c, index);
+      p.writeIndexed(c, index.offsets, count);
+    } else {
+      p.write(c);
+    }
+  }
   p.end();
   out.push(JSON.stringify({ unparsedCount: p.unparsedCount, unparsed: p.unparsed, linesRead: p.linesRead, orphans: p.orphanResumed, style: p.style, messages: p.straceMessages }));
   return out;
@@ -40,9 +50,12 @@ function chunked(bytes: Buffer, size: number): Buffer[] {
 function assertSame(bytes: Buffer, fixedPid?: number): void {
   const ref = stream(byStrings(bytes), fixedPid);
   for (const size of [1 << 20, 4093, 61]) {
-    const got = stream(chunked(bytes, size), fixedPid);
-    assert.equal(got.length, ref.length, `event count with ${size}-byte chunks`);
-    for (let i = 0; i < ref.length; i++) assert.equal(got[i], ref[i], `event ${i} with ${size}-byte chunks`);
+    for (const indexed of [false, true]) {
+      const got = stream(chunked(bytes, size), fixedPid, indexed);
+      const how = `${size}-byte chunks${indexed ? ', newlines given' : ''}`;
+      assert.equal(got.length, ref.length, `event count with ${how}`);
+      for (let i = 0; i < ref.length; i++) assert.equal(got[i], ref[i], `event ${i} with ${how}`);
+    }
   }
 }
 

@@ -191,6 +191,7 @@ export class StraceParser {
    * while its worker thread parses.
    */
   writeIndexed(chunk: Buffer, newlines: Int32Array, count: number): void {
+    if (count > newlines.length) throw new RangeError(`writeIndexed: ${count} newlines given in an array of ${newlines.length}`);
     if (count === 0 || chunk.length > MAX_LINE) {
       this.write(chunk);
       return;
