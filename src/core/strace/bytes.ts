@@ -408,6 +408,21 @@ export interface PendingCall {
 const PENDING_MIN_SLOTS = 64;
 
 /**
+ * Opens a thread's call in its record (PendingTable.record): what PendingTable.set does when the thread has
+ * a record, for a caller that holds it already.
+ */
+export function reopen(r: PendingCall, name: string, args: string, line: number, time: number | undefined, depth: number | undefined, info?: NameInfo): PendingCall {
+  r.open = true;
+  r.name = name;
+  r.args = args;
+  r.line = line;
+  r.time = time;
+  r.depth = depth;
+  r.info = info;
+  return r;
+}
+
+/**
  * The calls awaiting their resumed half, by thread id: an open-addressed table of one record per thread, so
  * that the two halves of a split call (two thirds of a busy log's lines) cost a probe each and no Map
  * insertion, deletion or new object. Records of closed calls are kept for their thread's next call; when the
@@ -450,14 +465,7 @@ export class PendingTable {
       this.used++;
       return r;
     }
-    r.open = true;
-    r.name = name;
-    r.args = args;
-    r.line = line;
-    r.time = time;
-    r.depth = depth;
-    r.info = info;
-    return r;
+    return reopen(r, name, args, line, time, depth, info);
   }
 
   /**

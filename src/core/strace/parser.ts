@@ -6,7 +6,7 @@ import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, Tr
 // Module-local bindings of the byte helpers, which run per line and per byte: a CommonJS build of this module
 // (tsx, under which the tests and the bench run) reads every use of an imported binding through a getter.
 const {
-  NAME_CHAR, NameTable, PendingTable, UNFINISHED, bytesAre, endsWithUnfinished, headDepthOfBytes, headDepthOfString, isResumedTag, latin1,
+  NAME_CHAR, NameTable, PendingTable, UNFINISHED, bytesAre, reopen, endsWithUnfinished, headDepthOfBytes, headDepthOfString, isResumedTag, latin1,
   newParsedCall, parseCallBytes, parseCallTail, tailShape, TAIL_DURATION, TAIL_FD_PATH,
 } = bytes;
 
@@ -116,6 +116,8 @@ export class StraceParser {
   /** with reuseEvents: the one event of the calls outside detailCalls */
   private readonly quiet: SyscallEvent | undefined;
   private readonly onOther: ((pid: number, time: number | undefined, line: number) => void) | undefined;
+  /** -ff input (opts.fixedPid): lines carry no pid, and the byte path leaves them to the string path */
+  private readonly fixed: boolean;
   /**
    * Held after a call that went to onOtherCall, so that -k frames after it have a call to join (as they
    * would join its event); never emitted.
@@ -153,6 +155,7 @@ export class StraceParser {
     this.maxKeptText = opts.maxKeptText ?? 500;
     if (opts.fixedPid !== undefined) this.style.pidPrefix = 'fixed';
     this.onOther = opts.detailCalls !== undefined ? opts.onOtherCall : undefined;
+    this.fixed = opts.fixedPid !== undefined;
     if (opts.reuseEvents) {
       this.quiet = {
         type: 'syscall', pid: 0, time: undefined, line: 0, name: '', args: '', ret: '',
@@ -421,7 +424,7 @@ export class StraceParser {
 
   /** Parses one line from its bytes, or returns false without side effects. */
   private fastLine(b: Buffer, start: number, end: number): boolean {
-    if (this.fragment !== undefined || this.opts.fixedPid !== undefined || end - start < 20) return false;
+    if (this.fragment !== undefined || this.fixed || end - start < 20) return false;
     // "PID " (the plain -f prefix)
     let i = start;
     let pid = 0;
@@ -498,7 +501,8 @@ export class StraceParser {
         // the previous call of this thread never resumed (strace lost it): report and replace
         this.emit({ type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished' });
       }
-      this.pending.set(pid, name, args, lineNo, time, depth, info);
+      if (last !== undefined) reopen(last, name, args, lineNo, time, depth, info);
+      else this.pending.set(pid, name, args, lineNo, time, depth, info);
       if (info.entry) this.emit({ type: 'entry', pid, time, line: lineNo, name, args });
       return true;
     }
@@ -574,7 +578,7 @@ export class StraceParser {
         this.commitLine();
         if (shape !== 0) this.tailStyle(shape);
         if (matched) {
-          this.pending.delete(pendingKey);
+          p!.open = false; // pending.delete(pendingKey): p is its record
           this.onOther(pid, p!.time, p!.line);
         } else {
           this.orphanResumed++;
