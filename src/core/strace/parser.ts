@@ -1,4 +1,4 @@
-import { LineSplitter } from './lineSplitter';
+import { LineSplitter, newlinesOf } from './lineSplitter';
 import * as bytes from './bytes';
 import type { NameInfo, ParsedCall } from './bytes';
 import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, TraceEvent, UnparsedLine } from './events';
@@ -94,6 +94,8 @@ function isNameChar(c: number): boolean {
  */
 export class StraceParser {
   private readonly splitter: LineSplitter;
+  /** write()'s newline offsets, reused from chunk to chunk */
+  private readonly newlines = { offsets: new Int32Array(1024) };
   private lineNo = 0;
   private readonly pending = new PendingTable();
   /** the last call or signal, kept until the next line so that -k stack frames can join it */
@@ -170,22 +172,8 @@ export class StraceParser {
       this.splitter.write(chunk);
       return;
     }
-    // The lines wholly inside the chunk are read here, in one loop; the splitter keeps what crosses its edges
-    // (it ends a partial line with the bytes up to the first newline, and holds the bytes after the last).
-    const first = chunk.indexOf(10);
-    if (first < 0) {
-      this.splitter.write(chunk);
-      return;
-    }
-    this.splitter.write(chunk.subarray(0, first + 1));
-    let start = first + 1;
-    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
-      // as the splitter hands a line over: without its newline, or a '\r' before it
-      const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
-      if (!this.fastLine(chunk, start, end)) this.onLine(latin1(chunk, start, end));
-      start = nl + 1;
-    }
-    if (start < chunk.length) this.splitter.write(chunk.subarray(start));
+    const count = newlinesOf(chunk, this.newlines); // may grow the offsets array: read it after
+    this.writeIndexed(chunk, this.newlines.offsets, count);
   }
 
   /**
@@ -196,14 +184,16 @@ export class StraceParser {
   writeIndexed(chunk: Buffer, newlines: Int32Array, count: number): void {
     if (count > newlines.length) throw new RangeError(`writeIndexed: ${count} newlines given in an array of ${newlines.length}`);
     if (count === 0 || chunk.length > MAX_LINE) {
-      this.write(chunk);
+      this.splitter.write(chunk);
       return;
     }
-    // as write() does, with the newlines given
+    // The lines wholly inside the chunk are read here, in one loop; the splitter keeps what crosses its edges
+    // (it ends a partial line with the bytes up to the first newline, and holds the bytes after the last).
     this.splitter.write(chunk.subarray(0, newlines[0] + 1));
     let start = newlines[0] + 1;
     for (let k = 1; k < count; k++) {
       const nl = newlines[k];
+      // as the splitter hands a line over: without its newline, or a '\r' before it
       const end = nl > start && chunk[nl - 1] === 13 ? nl - 1 : nl;
       if (!this.fastLine(chunk, start, end)) this.onLine(latin1(chunk, start, end));
       start = nl + 1;
