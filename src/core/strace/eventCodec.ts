@@ -75,21 +75,15 @@ export class EventEncoder {
   }
 
   event(e: LogEvent): void {
-    const file = e.file;
     switch (e.type) {
       case 'syscall': {
-        const a = this.room(10);
+        this.head(SYSCALL, e, (e.status === 'unfinished' ? F_UNFINISHED : 0) | ('resumedLine' in e ? F_RESUMED : 0) | (e.stack ? F_STACK : 0));
+        const a = this.room(4);
         let i = this.size;
-        a[i++] = SYSCALL;
-        a[i++] = e.pid;
-        a[i++] = n(e.time);
-        a[i++] = e.line;
         a[i++] = n(e.resumedLine);
         a[i++] = n(e.resumedTime);
         a[i++] = n(e.retval);
         a[i++] = n(e.duration);
-        a[i++] = (e.status === 'unfinished' ? F_UNFINISHED : 0) | ('resumedLine' in e ? F_RESUMED : 0) | (e.stack ? F_STACK : 0) | (file !== undefined ? F_FILE : 0);
-        a[i++] = file ?? 0;
         this.size = i;
         this.strs.push(e.name, e.args, e.ret, e.errno, e.retNote);
         if (e.stack) this.strs.push(JSON.stringify(e.stack));
@@ -160,24 +154,7 @@ export function decodeBatch(batch: EventBatch, sink: EventSink): void {
       i += 4;
       continue;
     }
-    if (tag === SYSCALL) {
-      const flags = a[i + 8];
-      const e: SyscallEvent & { file?: number } = {
-        type: 'syscall', pid: a[i + 1], time: u(a[i + 2]), line: a[i + 3], name: strs[s]!, args: strs[s + 1]!, ret: strs[s + 2]!,
-        retval: u(a[i + 6]), errno: strs[s + 3], retNote: strs[s + 4], duration: u(a[i + 7]),
-        status: flags & F_UNFINISHED ? 'unfinished' : 'complete',
-      };
-      s += 5;
-      if (flags & F_RESUMED) {
-        e.resumedLine = u(a[i + 4]);
-        e.resumedTime = u(a[i + 5]);
-      }
-      if (flags & F_STACK) e.stack = JSON.parse(strs[s++]!) as StackFrame[];
-      if (flags & F_FILE) e.file = a[i + 9];
-      i += 10;
-      sink.onEvent(e);
-      continue;
-    }
+    // every other record starts as head() writes it
     const pid = a[i + 1];
     const time = u(a[i + 2]);
     const line = a[i + 3];
@@ -186,6 +163,22 @@ export function decodeBatch(batch: EventBatch, sink: EventSink): void {
     i += 6;
     let e: LogEvent;
     switch (tag) {
+      case SYSCALL: {
+        const x: SyscallEvent = {
+          type: 'syscall', pid, time, line, name: strs[s]!, args: strs[s + 1]!, ret: strs[s + 2]!,
+          retval: u(a[i + 2]), errno: strs[s + 3], retNote: strs[s + 4], duration: u(a[i + 3]),
+          status: flags & F_UNFINISHED ? 'unfinished' : 'complete',
+        };
+        s += 5;
+        if (flags & F_RESUMED) {
+          x.resumedLine = u(a[i]);
+          x.resumedTime = u(a[i + 1]);
+        }
+        if (flags & F_STACK) x.stack = JSON.parse(strs[s++]!) as StackFrame[];
+        i += 4;
+        e = x;
+        break;
+      }
       case ENTRY:
         e = { type: 'entry', pid, time, line, name: strs[s]!, args: strs[s + 1]! };
         s += 2;
