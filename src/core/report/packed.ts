@@ -16,29 +16,29 @@ const BIT = { time: 1, address: 2, size: 4, prot: 8, flags: 16, kind: 32, child:
 /** Whole numbers whose deltas add back exactly: anything else is left unpacked. */
 const exact = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && Math.abs(x) < 2 ** 51;
 
+/** A table of distinct values: `index(x)` is x's place in `values`, added at the end when new. */
+function table<T>(): { values: T[]; index(x: T): number } {
+  const values: T[] = [];
+  const at = new Map<T, number>();
+  return {
+    values,
+    index(x: T): number {
+      let i = at.get(x);
+      if (i === undefined) {
+        i = values.length;
+        values.push(x);
+        at.set(x, i);
+      }
+      return i;
+    },
+  };
+}
+
 function packVariant(v: VariantReport): PackedVariant | null {
-  const strings: string[] = [];
-  const stringIx = new Map<string, number>();
-  const str = (s: string) => {
-    let i = stringIx.get(s);
-    if (i === undefined) {
-      i = strings.length;
-      strings.push(s);
-      stringIx.set(s, i);
-    }
-    return i;
-  };
-  const ids: number[] = [];
-  const idIx = new Map<number, number>();
-  const id = (x: number) => {
-    let i = idIx.get(x);
-    if (i === undefined) {
-      i = ids.length;
-      ids.push(x);
-      idIx.set(x, i);
-    }
-    return i;
-  };
+  const strings = table<string>();
+  const ids = table<number>();
+  const str = (s: string) => strings.index(s);
+  const id = (x: number) => ids.index(x);
   const ev: PackedEvents = { n: v.events.length, mask: [], line: [], time: [], tid: [], pid: [], op: [], note: [], address: [], prot: [], flags: [], kind: [], size: [], vsizeAfter: [], child: [], stack: [] };
   let line = 0;
   let time = 0;
@@ -92,7 +92,7 @@ function packVariant(v: VariantReport): PackedVariant | null {
       last[k] = p[k];
     }
   }
-  return { strings, ids, events: ev, timeline: tl };
+  return { strings: strings.values, ids: ids.values, events: ev, timeline: tl };
 }
 
 /** The report in columns; a variant with anything the columns do not know (a new field) stays as it is. */
