@@ -1,7 +1,8 @@
 /**
- * Parser + model throughput on a generated real-shaped log, against a baseline in the same process that
- * only streams the same file and splits it into latin1 lines: how close reading a log comes to the cost of
- * merely looking at every line.
+ * Parser + model throughput on a generated real-shaped log, against baselines in the same process that
+ * only stream the same file and split it into latin1 lines: how close reading a log comes to the cost of
+ * merely looking at every line. The goal's baseline is the issue's (readline, ≈ 128 MB/s); the stricter
+ * indexOf split is measured beside it.
  */
 import { existsSync } from 'node:fs';
 import * as esbuild from 'esbuild';
@@ -39,11 +40,13 @@ export const parseThroughput: Benchmark = {
     await esbuild.build({ ...build, entryPoints: [path.join(ctx.repoDir, 'src', 'core', 'strace', 'logWorker.ts')], outfile: path.join(ctx.dataDir, 'logWorker.js') });
     const res = await timed(process.execPath, [worker, file, String(rounds)]);
     if (res.code !== 0) throw new Error(`the parse worker failed: ${res.stderr.trim().split('\n').slice(-3).join(' ')}`);
-    const { split, ours, oneThread, parser } = JSON.parse(res.stdout) as { split: number[]; ours: number[]; oneThread: number[]; parser: number[] };
+    const { readline, split, ours, oneThread, parser } = JSON.parse(res.stdout) as Record<'readline' | 'split' | 'ours' | 'oneThread' | 'parser', number[]>;
     return [
-      rowOf('parse throughput', 'MB/s', ours, split, { goal: '≥ 0.6×', met: undefined, note: `parser + model as analyze runs them (parser on a worker thread), ${size} generated -f -tt -T log` }),
-      rowOf('parse throughput one thread', 'MB/s', oneThread, split, { note: 'parser + model on one thread' }),
-      rowOf('parse throughput parser only', 'MB/s', parser, split, { note: 'every call in full, no model, one thread' }),
+      rowOf('parse throughput', 'MB/s', ours, readline, { goal: '≥ 0.6×', met: undefined, note: `parser + model as analyze runs them (parser on a worker thread) ÷ readline's latin1 line split (the issue's baseline), ${size} generated -f -tt -T log` }),
+      rowOf('parse throughput one thread', 'MB/s', oneThread, readline, { note: 'parser + model on one thread ÷ readline' }),
+      rowOf('parse throughput ÷ indexOf split', 'MB/s', ours, split, { note: 'parser + model (two threads) ÷ the stricter baseline: Buffers, native indexOf, a latin1 string per line' }),
+      rowOf('parse throughput parser only', 'MB/s', parser, split, { note: 'every call in full, no model, one thread ÷ the indexOf split' }),
+      rowOf('line split indexOf ÷ readline', 'MB/s', split, readline, { note: 'the two baselines side by side' }),
     ].map((r) => (r.goal ? { ...r, met: r.ratio >= 0.6 } : r));
   },
 };
