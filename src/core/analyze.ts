@@ -68,7 +68,9 @@ export async function modelLog(
 ): Promise<{ model: TraceModel; summary: ParseSummary }> {
   const model = new TraceModel({ exeIsGo: opts.exeIsGo, maxEvents: opts.maxEvents ?? ANALYZE_MAX_EVENTS });
   const summary = await readLog(source, (e) => model.onEvent(e), {
-    ...opts.read, signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
+    ...opts.read, signal: opts.signal, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true,
+    onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
+    onOtherCalls: (count, time, line) => model.onOtherCalls(count, time, line),
   });
   model.finish();
   return { model, summary };

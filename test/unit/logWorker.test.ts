@@ -74,13 +74,26 @@ async function record(file: string, where: ReadLogOptions, lean: boolean): Promi
   return { calls, summary };
 }
 
-async function modelOf(file: string, where: ReadLogOptions): Promise<{ state: string; summary: ParseSummary }> {
+/** The model, fed as analyze feeds it (modelLog): on the worker, a thread's later other calls come counted. */
+async function modelOf(file: string, where: ReadLogOptions, counted = true): Promise<{ state: string; summary: ParseSummary; oneByOne: number; inRuns: number }> {
   const model = new TraceModel();
+  let oneByOne = 0;
+  let inRuns = 0;
   const summary = await readLog({ files: [file] }, (e) => model.onEvent(e), {
-    ...where, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true, onOtherCall: (pid, time, line) => model.onOtherCall(pid, time, line),
+    ...where, detailCalls: MODEL_DETAIL_CALLS, reuseEvents: true,
+    onOtherCall: (pid, time, line) => {
+      oneByOne++;
+      model.onOtherCall(pid, time, line);
+    },
+    ...(counted ? {
+      onOtherCalls: (count: number, time: number | undefined, line: number) => {
+        inRuns += count;
+        model.onOtherCalls(count, time, line);
+      },
+    } : {}),
   });
   model.finish();
-  return { state: modelState(model), summary };
+  return { state: modelState(model), summary, oneByOne, inRuns };
 }
 
 function logs(): string[] {
@@ -109,13 +122,20 @@ describe('readLog on a worker thread gives what it gives on one thread', () => {
     assert.ok(workerStats.threads - before.threads <= 1, 'one warm thread served them all');
   });
 
-  it('the model built from it', async () => {
+  it('the model built from it, with a thread\'s later calls counted (as analyze reads) and without', async () => {
     for (const file of logs()) {
       const one = await modelOf(file, ON_THREAD);
-      const two = await modelOf(file, ON_WORKER);
-      assert.equal(two.state, one.state, `${path.basename(file)}: the model`);
-      assert.deepEqual(two.summary, one.summary);
+      assert.equal(one.inRuns, 0, 'one thread sends every call to onOtherCall');
+      for (const counted of [true, false]) {
+        const two = await modelOf(file, ON_WORKER, counted);
+        assert.equal(two.state, one.state, `${path.basename(file)}${counted ? ' (counted)' : ''}: the model`);
+        assert.deepEqual(two.summary, one.summary);
+        assert.equal(two.oneByOne + two.inRuns, one.oneByOne, 'every call is told, one way or the other');
+        if (!counted) assert.equal(two.inRuns, 0);
+      }
     }
+    const gen = await modelOf(path.join(dir, 'gen.strace'), ON_WORKER);
+    assert.ok(gen.inRuns > 10 * gen.oneByOne, `most calls of a busy log come counted (${gen.inRuns} counted, ${gen.oneByOne} one by one)`);
   });
 
   it('the odd lines are all there: rejected, cut, killed, attached, stacks', async () => {
@@ -190,5 +210,31 @@ describe('event batches', () => {
     decodeBatch(enc.take(), { onEvent: (e) => out.push(JSON.stringify(e)), onOtherCall: (pid, time, line) => out.push(`other ${pid} ${time} ${line}`) });
     assert.deepEqual(out, events.flatMap((e) => [JSON.stringify(e), `other ${e.pid} ${e.time} ${e.line}`]));
     assert.equal(enc.records, 0, 'take() starts a new batch');
+  });
+
+  it('with countRepeats, a thread\'s first other call is sent and the later ones counted, in order', () => {
+    const enc = new EventEncoder({ countRepeats: true });
+    const exit: LogEvent = { type: 'exit', pid: 8, time: 50, line: 9, code: 0 };
+    enc.other(7, 10, 1); // 7's first: sent
+    enc.other(7, 11, 2); // counted
+    enc.other(7, undefined, 3); // counted, no clock: the run's time stays 11
+    enc.other(8, 12, 2); // 8's first (a resumed call: its line is below the last): sent, after the run
+    enc.other(7, 13, 4); // counted again
+    enc.other(8, 14, 5);
+    enc.event(exit); // the run is written before the event
+    enc.other(7, undefined, 10);
+    const batch = enc.take(); // and written at the batch's end
+    const out: string[] = [];
+    decodeBatch(batch, {
+      onEvent: (e) => out.push(JSON.stringify(e)),
+      onOtherCall: (pid, time, line) => out.push(`other ${pid} ${time} ${line}`),
+      onOtherCalls: (count, time, line) => out.push(`others ${count} ${time} ${line}`),
+    });
+    assert.deepEqual(out, ['other 7 10 1', 'others 2 11 3', 'other 8 12 2', 'others 2 14 5', JSON.stringify(exit), 'others 1 undefined 10']);
+    assert.equal(enc.records, 0);
+    enc.other(8, 15, 11);
+    assert.ok(enc.records > 0, 'a batch holding only a run still counting is not empty (the worker sends it at the end)');
+    assert.deepEqual(enc.take().nums.slice(0, 4), Float64Array.of(7, 1, 15, 11));
+    assert.throws(() => decodeBatch(batch, { onEvent: () => {}, onOtherCall: () => {} }), /no onOtherCalls/);
   });
 });

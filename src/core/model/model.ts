@@ -362,6 +362,17 @@ export class TraceModel {
     this.threadOf(pid, e);
   }
 
+  /**
+   * `count` such calls, all by threads onOtherCall or onEvent already met (readLog's onOtherCalls): the
+   * last one at `time` (when any had a clock), the highest at `line`. Exactly what onOtherCall does for
+   * each, since a thread once met is never forgotten.
+   */
+  onOtherCalls(count: number, time: number | undefined, line: number): void {
+    if (line > this.lastLine) this.lastLine = line;
+    if (time !== undefined) this.lastTime = time;
+    this.syscallCount += count;
+  }
+
   onEvent(e: LogEvent): void {
     this.lastLine = Math.max(this.lastLine, e.line);
     if (e.time !== undefined) this.lastTime = e.time;

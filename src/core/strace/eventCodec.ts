@@ -18,6 +18,8 @@ export interface EventBatch {
 export interface EventSink {
   onEvent(e: LogEvent): void;
   onOtherCall?(pid: number, time: number | undefined, line: number): void;
+  /** see ReadLogOptions.onOtherCalls: needed to decode a batch encoded with `countRepeats` */
+  onOtherCalls?(count: number, time: number | undefined, line: number): void;
 }
 
 // record tags (the first number of each record)
@@ -28,6 +30,8 @@ const EXIT = 3;
 const SIGNAL = 4;
 const ATTACH = 5;
 const DETACH = 6;
+/** a run of other calls by threads already sent: count, last time, highest line */
+const OTHERS = 7;
 
 /** syscall flags */
 const F_UNFINISHED = 1;
@@ -48,10 +52,25 @@ export class EventEncoder {
   private nums = new Float64Array(1 << 14);
   private size = 0;
   private strs: Array<string | undefined> = [];
+  /** the threads whose other calls were sent one by one (countRepeats) */
+  private readonly sent: Set<number> | undefined;
+  private lastSent = -1;
+  /** the run of other calls counted and not yet written */
+  private runCount = 0;
+  private runTime = NaN;
+  private runLine = 0;
 
-  /** records encoded so far in this batch */
+  /**
+   * `countRepeats`: a thread's first other call is sent as it is, the later ones are counted (one record for
+   * each run of them between two other records); the consumer must have onOtherCalls.
+   */
+  constructor(opts: { countRepeats?: boolean } = {}) {
+    this.sent = opts.countRepeats ? new Set() : undefined;
+  }
+
+  /** how much this batch holds so far (0: nothing; a run still counting makes it non-zero) */
   get records(): number {
-    return this.size;
+    return this.size + (this.runCount > 0 ? 1 : 0);
   }
 
   private room(k: number): Float64Array {
@@ -65,6 +84,19 @@ export class EventEncoder {
 
   /** A call outside detailCalls, as ParserOptions.onOtherCall gives it. */
   other(pid: number, time: number | undefined, line: number): void {
+    const sent = this.sent;
+    if (sent !== undefined) {
+      if (pid === this.lastSent || sent.has(pid)) {
+        this.lastSent = pid;
+        this.runCount++;
+        if (time !== undefined) this.runTime = time;
+        if (line > this.runLine) this.runLine = line;
+        return;
+      }
+      sent.add(pid);
+      this.lastSent = pid;
+      if (this.runCount > 0) this.flushRun();
+    }
     const a = this.room(4);
     let i = this.size;
     a[i++] = OTHER;
@@ -116,8 +148,22 @@ export class EventEncoder {
     }
   }
 
+  private flushRun(): void {
+    const a = this.room(4);
+    let i = this.size;
+    a[i++] = OTHERS;
+    a[i++] = this.runCount;
+    a[i++] = this.runTime;
+    a[i++] = this.runLine;
+    this.size = i;
+    this.runCount = 0;
+    this.runTime = NaN;
+    this.runLine = 0;
+  }
+
   /** tag, pid, time, line, flags, file */
   private head(tag: number, e: LogEvent, flags: number): void {
+    if (this.runCount > 0) this.flushRun();
     const a = this.room(6);
     let i = this.size;
     a[i++] = tag;
@@ -131,6 +177,7 @@ export class EventEncoder {
 
   /** The records so far, as a batch the encoder lets go of (its numbers may be transferred). */
   take(): EventBatch {
+    if (this.runCount > 0) this.flushRun();
     const batch: EventBatch = { nums: this.nums, size: this.size, strs: this.strs };
     this.nums = new Float64Array(Math.max(1 << 14, this.size));
     this.size = 0;
@@ -151,6 +198,13 @@ export function decodeBatch(batch: EventBatch, sink: EventSink): void {
     if (tag === OTHER) {
       const time = a[i + 2];
       onOther!.call(sink, a[i + 1], time === time ? time : undefined, a[i + 3]);
+      i += 4;
+      continue;
+    }
+    if (tag === OTHERS) {
+      const time = a[i + 2];
+      if (sink.onOtherCalls === undefined) throw new Error('an event batch counts calls, and its consumer has no onOtherCalls');
+      sink.onOtherCalls(a[i + 1], time === time ? time : undefined, a[i + 3]);
       i += 4;
       continue;
     }

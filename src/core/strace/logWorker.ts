@@ -15,6 +15,8 @@ export interface LogWorkerJob {
   reuseEvents?: boolean;
   /** send the calls outside detailCalls as who-and-when records (the consumer has onOtherCall) */
   otherCalls: boolean;
+  /** send only each thread's first such call, and count the rest (the consumer has onOtherCalls) */
+  countRepeats: boolean;
 }
 
 /** main → worker: a log begins, a chunk of it (its bytes and newline offsets, moved), the log ends */
@@ -30,12 +32,12 @@ export type LogWorkerMessage =
   | { kind: 'error'; message: string };
 
 class Job {
-  private readonly enc = new EventEncoder();
+  private readonly enc: EventEncoder;
   private readonly parser: StraceParser;
   private bytes = 0;
 
   constructor(private readonly port: MessagePort, job: LogWorkerJob) {
-    const enc = this.enc;
+    const enc = (this.enc = new EventEncoder({ countRepeats: job.countRepeats }));
     this.parser = new StraceParser({
       onEvent: (e) => enc.event(e),
       detailCalls: job.detailCalls ? new Set(job.detailCalls) : undefined,

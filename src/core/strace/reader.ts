@@ -75,6 +75,15 @@ export interface ReadLogOptions {
   /** see ParserOptions.onOtherCall (a single file only: the -ff merge orders events, so it sends them all to onEvent) */
   onOtherCall?: (pid: number, time: number | undefined, line: number) => void;
   /**
+   * For a consumer to which a thread's other calls after its first tell nothing but that they happened
+   * (the model: it never forgets a thread): given with onOtherCall, the two-thread path sends each
+   * thread's first call outside detailCalls to onOtherCall and counts the later ones, which saves both
+   * threads a record per call. `count` calls, in log order between the events and onOtherCall calls
+   * around them; `time` the last one's time (undefined when none had one), `line` the highest line.
+   * The one-thread path calls onOtherCall for every call.
+   */
+  onOtherCalls?: (count: number, time: number | undefined, line: number) => void;
+  /**
    * A single file at least this big is parsed in a worker thread while this thread consumes the events
    * (overlapped, a megabyte at a time), when the machine has a second core and the worker's script is
    * found. Default WORKER_MIN_BYTES; Infinity keeps every read on this thread.
@@ -165,7 +174,7 @@ async function readSingleInWorker(file: string, script: string, onEvent: (e: Log
   const { signal } = opts;
   if (signal?.aborted) throw new Error('cancelled');
   const handle = await fs.open(file, 'r');
-  const sink: EventSink = { onEvent, onOtherCall: opts.onOtherCall };
+  const sink: EventSink = { onEvent, onOtherCall: opts.onOtherCall, onOtherCalls: opts.onOtherCalls };
   const worker = takeWorker(script);
   workerStats.reads++;
   let failure: Error | undefined;
@@ -209,7 +218,12 @@ async function readSingleInWorker(file: string, script: string, onEvent: (e: Log
   worker.on('error', onError);
   worker.on('exit', onExit);
   signal?.addEventListener('abort', onAbort);
-  const job: LogWorkerJob = { detailCalls: opts.detailCalls ? [...opts.detailCalls] : undefined, reuseEvents: opts.reuseEvents, otherCalls: opts.onOtherCall !== undefined };
+  const job: LogWorkerJob = {
+    detailCalls: opts.detailCalls ? [...opts.detailCalls] : undefined,
+    reuseEvents: opts.reuseEvents,
+    otherCalls: opts.onOtherCall !== undefined,
+    countRepeats: opts.onOtherCall !== undefined && opts.onOtherCalls !== undefined,
+  };
   const until = async (ready: () => boolean): Promise<void> => {
     while (!failure && !ready()) await new Promise<void>((resolve) => (wake = resolve));
   };
