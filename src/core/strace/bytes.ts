@@ -178,6 +178,35 @@ export const TAIL_FD_PATH = 2;
  * parseReturn, without the values (no return number, errno or note, no duration arithmetic).
  */
 export function tailShape(b: Buffer, from: number, end: number): number {
+  // the common shape first, in one pass from the end: `) = TOKEN <D.D>`, TOKEN without a space or '<'
+  // (it gives what the steps below give; any other shape is left to them)
+  if (b[end - 1] === C_GT) {
+    let k = end - 2;
+    let dot = -1;
+    for (; k > from; k--) {
+      const c = b[k];
+      if (c === C_DOT) {
+        if (dot >= 0) break;
+        dot = k;
+      } else if (c < C_0 || c > C_9) break;
+    }
+    // `<` after a space, then digits with one dot, neither first nor last
+    if (b[k] === C_LT && b[k - 1] === C_SPACE && dot > k + 1 && dot < end - 2) {
+      const lt = k - 1;
+      let s = lt - 1;
+      while (s > from && b[s] !== C_SPACE && b[s] !== C_LT) s--;
+      if (b[s] === C_SPACE && s < lt - 1 && b[s + 1] !== 61 /* = */ && b[s - 1] === 61 && b[s - 2] === C_SPACE) {
+        let p = s - 2;
+        while (p > from && b[p - 1] === C_SPACE) p--;
+        if (p > from && b[p - 1] === 41 /* ) */) return TAIL_DURATION;
+      }
+    }
+  }
+  return tailShapeSteps(b, from, end);
+}
+
+/** tailShape step by step, for every shape (exported for the test that holds the two to the same answers) */
+export function tailShapeSteps(b: Buffer, from: number, end: number): number {
   // the -T duration first, from the end: `<D.D>` holds no ` = `, so the search for the last one can start
   // below it (the same ` = ` is found; see parseReturn for why `lt > j` is checked again below)
   let lt = -1;
@@ -403,6 +432,17 @@ export interface PendingCall {
   depth: number | undefined;
   /** what the name table knows of `name`, when the byte path opened the call (kept once it closes: see PendingTable.record) */
   info: NameInfo | undefined;
+  /** another name the thread called lately (its previous split call, or a whole call the table named) */
+  alt: NameInfo | undefined;
+}
+
+/** b holds `info`'s name at `at`, followed by '(' (so a name scanned from `at` would be this one) */
+export function callNameAt(b: Buffer, at: number, info: NameInfo | undefined): boolean {
+  if (info === undefined) return false;
+  const code = info.code;
+  const len = code.length;
+  for (let k = 0; k < len; k++) if (b[at + k] !== code[k]) return false;
+  return b[at + len] === 40; /* ( */
 }
 
 const PENDING_MIN_SLOTS = 64;
@@ -413,6 +453,7 @@ const PENDING_MIN_SLOTS = 64;
  */
 export function reopen(r: PendingCall, name: string, args: string, line: number, time: number | undefined, depth: number | undefined, info?: NameInfo): PendingCall {
   r.open = true;
+  if (info !== r.info) r.alt = r.info;
   r.name = name;
   r.args = args;
   r.line = line;
@@ -459,7 +500,7 @@ export class PendingTable {
         this.rebuild();
         k = this.slotOf(pid);
       }
-      r = { open: true, name, args, line, time, depth, info };
+      r = { open: true, name, args, line, time, depth, info, alt: undefined };
       this.keys[k] = pid;
       this.recs[k] = r;
       this.used++;

@@ -7,7 +7,7 @@ import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, Tr
 // (tsx, under which the tests and the bench run) reads every use of an imported binding through a getter.
 const {
   NAME_CHAR, NameTable, PendingTable, UNFINISHED, bytesAre, reopen, endsWithUnfinished, headDepthOfBytes, headDepthOfString, isResumedTag, latin1,
-  newParsedCall, parseCallBytes, parseCallTail, tailShape, TAIL_DURATION, TAIL_FD_PATH,
+  callNameAt, newParsedCall, parseCallBytes, parseCallTail, tailShape, TAIL_DURATION, TAIL_FD_PATH,
 } = bytes;
 
 /** The entry of a call, emitted at once for the few calls whose *start* matters (exit_group: the kernel check). */
@@ -457,24 +457,21 @@ export class StraceParser {
     if (c === C_LT) return this.fastResumed(b, i, end, pid);
     if (c === 43 /* + */) return this.fastExit(b, i, end, pid);
     if (c === 45 /* - */ || (c === 115 /* s */ && bytesAre(b, i, end, 'strace: '))) return false;
-    // "name(" ...: the thread's last split call first, then the name table
+    // "name(" ...: the names the thread called lately first (its last split call, then another), then the table
     const nameStart = i;
     const last = this.pending.record(pid);
-    let info = last?.info;
-    if (info !== undefined) {
-      const code = info.code;
-      const len = code.length;
-      let k = 0;
-      while (k < len && b[nameStart + k] === code[k]) k++;
-      // '(' is no name byte: the name scanned would be this one
-      if (k === len && b[nameStart + len] === C_LPAREN) i = nameStart + len;
-      else info = undefined;
+    let info: NameInfo | undefined;
+    if (last !== undefined) {
+      if (callNameAt(b, nameStart, last.info)) info = last.info;
+      else if (callNameAt(b, nameStart, last.alt)) info = last.alt;
     }
-    if (info === undefined) {
+    if (info !== undefined) i = nameStart + info.code.length;
+    else {
       let hash = 0;
       while (i < end && NAME_CHAR[b[i]] === 1) hash = (Math.imul(hash, 31) + b[i++]) | 0;
       if (i === nameStart || b[i] !== C_LPAREN) return false;
       info = this.names.lookup(b, nameStart, i, hash);
+      if (last !== undefined && info !== last.info) last.alt = info;
     }
     const name = info.name;
     const argsStart = i + 1;
