@@ -223,6 +223,9 @@ describe('event batches', () => {
     enc.other(8, 14, 5);
     enc.event(exit); // the run is written before the event
     enc.other(7, undefined, 10);
+    enc.other(5_000_000, 16, 11); // a thread id past 2^22 (its own set): sent once, then counted
+    enc.other(5_000_000, 17, 12);
+    enc.other(5_000_000 + 32, 18, 13); // another one: sent
     const batch = enc.take(); // and written at the batch's end
     const out: string[] = [];
     decodeBatch(batch, {
@@ -230,7 +233,10 @@ describe('event batches', () => {
       onOtherCall: (pid, time, line) => out.push(`other ${pid} ${time} ${line}`),
       onOtherCalls: (count, time, line) => out.push(`others ${count} ${time} ${line}`),
     });
-    assert.deepEqual(out, ['other 7 10 1', 'others 2 11 3', 'other 8 12 2', 'others 2 14 5', JSON.stringify(exit), 'others 1 undefined 10']);
+    assert.deepEqual(out, [
+      'other 7 10 1', 'others 2 11 3', 'other 8 12 2', 'others 2 14 5', JSON.stringify(exit),
+      'others 1 undefined 10', 'other 5000000 16 11', 'others 1 17 12', 'other 5000032 18 13',
+    ]);
     assert.equal(enc.records, 0);
     enc.other(8, 15, 11);
     assert.ok(enc.records > 0, 'a batch holding only a run still counting is not empty (the worker sends it at the end)');

@@ -52,9 +52,9 @@ export class EventEncoder {
   private nums = new Float64Array(1 << 14);
   private size = 0;
   private strs: Array<string | undefined> = [];
-  /** the threads whose other calls were sent one by one (countRepeats) */
-  private readonly sent: Set<number> | undefined;
-  private lastSent = -1;
+  /** countRepeats: the threads whose first other call was sent, a bit per thread id (ids from 2^22 on in a set) */
+  private readonly sentBits: Int32Array | undefined;
+  private readonly sentHigh = new Set<number>();
   /** the run of other calls counted and not yet written */
   private runCount = 0;
   private runTime = NaN;
@@ -65,7 +65,8 @@ export class EventEncoder {
    * each run of them between two other records); the consumer must have onOtherCalls.
    */
   constructor(opts: { countRepeats?: boolean } = {}) {
-    this.sent = opts.countRepeats ? new Set() : undefined;
+    // Linux thread ids stay below 2^22 (PID_MAX_LIMIT): 512 KiB of bits
+    this.sentBits = opts.countRepeats ? new Int32Array(1 << 17) : undefined;
   }
 
   /** how much this batch holds so far (0: nothing; a run still counting makes it non-zero) */
@@ -84,17 +85,18 @@ export class EventEncoder {
 
   /** A call outside detailCalls, as ParserOptions.onOtherCall gives it. */
   other(pid: number, time: number | undefined, line: number): void {
-    const sent = this.sent;
-    if (sent !== undefined) {
-      if (pid === this.lastSent || sent.has(pid)) {
-        this.lastSent = pid;
+    const bits = this.sentBits;
+    if (bits !== undefined) {
+      const w = pid >>> 5;
+      const bit = 1 << (pid & 31);
+      if (w < bits.length ? (bits[w] & bit) !== 0 : this.sentHigh.has(pid)) {
         this.runCount++;
         if (time !== undefined) this.runTime = time;
         if (line > this.runLine) this.runLine = line;
         return;
       }
-      sent.add(pid);
-      this.lastSent = pid;
+      if (w < bits.length) bits[w] |= bit;
+      else this.sentHigh.add(pid);
       if (this.runCount > 0) this.flushRun();
     }
     const a = this.room(4);
