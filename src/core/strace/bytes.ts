@@ -436,11 +436,15 @@ export interface PendingCall {
   alt: NameInfo | undefined;
 }
 
-/** b holds `info`'s name at `at`, followed by '(' (so a name scanned from `at` would be this one) */
-export function callNameAt(b: Buffer, at: number, info: NameInfo | undefined): boolean {
+/**
+ * b holds `info`'s name at `at`, followed by '(' before the line's `end` (so a name scanned from `at` would
+ * be this one)
+ */
+export function callNameAt(b: Buffer, at: number, end: number, info: NameInfo | undefined): boolean {
   if (info === undefined) return false;
   const code = info.code;
   const len = code.length;
+  if (at + len >= end) return false;
   for (let k = 0; k < len; k++) if (b[at + k] !== code[k]) return false;
   return b[at + len] === 40; /* ( */
 }

@@ -462,14 +462,14 @@ export class StraceParser {
     const last = this.pending.record(pid);
     let info: NameInfo | undefined;
     if (last !== undefined) {
-      if (callNameAt(b, nameStart, last.info)) info = last.info;
-      else if (callNameAt(b, nameStart, last.alt)) info = last.alt;
+      if (callNameAt(b, nameStart, end, last.info)) info = last.info;
+      else if (callNameAt(b, nameStart, end, last.alt)) info = last.alt;
     }
     if (info !== undefined) i = nameStart + info.code.length;
     else {
       let hash = 0;
       while (i < end && NAME_CHAR[b[i]] === 1) hash = (Math.imul(hash, 31) + b[i++]) | 0;
-      if (i === nameStart || b[i] !== C_LPAREN) return false;
+      if (i === nameStart || i >= end || b[i] !== C_LPAREN) return false;
       info = this.names.lookup(b, nameStart, i, hash);
       if (last !== undefined && info !== last.info) last.alt = info;
     }
