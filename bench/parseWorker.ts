@@ -1,7 +1,7 @@
 /**
  * Runs the parse figures in its own process from an esbuild bundle (see parseMeasures.ts): rounds of the
- * two line-split baselines (readline, the issue's; the indexOf split, stricter), parser + model (as analyze runs them, and on one thread) and the parser alone,
- * alternating, after one untimed pass of each (which also starts readLog's worker thread, kept warm as in
+ * two line-split baselines (readline, the issue's; the indexOf split, stricter), parser + model (as
+ * analyze runs them, and on one thread) and the parser alone, alternating, after one untimed pass of each (which also starts readLog's worker thread, kept warm as in
  * the editor, where it reads each variant's log).
  * Usage (from bench/benchmarks/parse.ts): node parse-worker.cjs LOG ROUNDS → JSON { readline, split, ours, oneThread, parser } in MB/s
  */
