@@ -436,17 +436,18 @@ export interface PendingCall {
   alt: NameInfo | undefined;
 }
 
-/**
- * b holds `info`'s name at `at`, followed by '(' before the line's `end` (so a name scanned from `at` would
- * be this one)
- */
-export function callNameAt(b: Buffer, at: number, end: number, info: NameInfo | undefined): boolean {
-  if (info === undefined) return false;
+/** b holds `info`'s name at `at`, and the line (which ends at `end`) goes on after it; the caller checks how */
+export function nameAt(b: Buffer, at: number, end: number, info: NameInfo): boolean {
   const code = info.code;
   const len = code.length;
   if (at + len >= end) return false;
   for (let k = 0; k < len; k++) if (b[at + k] !== code[k]) return false;
-  return b[at + len] === 40; /* ( */
+  return true;
+}
+
+/** b holds `info`'s name at `at`, followed by '(' (so a name scanned from `at` would be this one) */
+export function callNameAt(b: Buffer, at: number, end: number, info: NameInfo | undefined): boolean {
+  return info !== undefined && nameAt(b, at, end, info) && b[at + info.code.length] === 40; /* ( */
 }
 
 const PENDING_MIN_SLOTS = 64;

@@ -7,7 +7,7 @@ import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, Tr
 // (tsx, under which the tests and the bench run) reads every use of an imported binding through a getter.
 const {
   NAME_CHAR, NameTable, PendingTable, UNFINISHED, bytesAre, reopen, endsWithUnfinished, headDepthOfBytes, headDepthOfString, isResumedTag, latin1,
-  callNameAt, newParsedCall, parseCallBytes, parseCallTail, tailShape, TAIL_DURATION, TAIL_FD_PATH,
+  callNameAt, nameAt, newParsedCall, parseCallBytes, parseCallTail, tailShape, TAIL_DURATION, TAIL_FD_PATH,
 } = bytes;
 
 /** The entry of a call, emitted at once for the few calls whose *start* matters (exit_group: the kernel check). */
@@ -531,11 +531,7 @@ export class StraceParser {
     let info = open?.info;
     let k = nameStart;
     if (info !== undefined) {
-      const code = info.code;
-      const len = code.length;
-      let m = 0;
-      while (m < len && b[nameStart + m] === code[m]) m++;
-      if (m === len && isResumedTag(b, nameStart + len, end)) k = nameStart + len;
+      if (nameAt(b, nameStart, end, info) && isResumedTag(b, nameStart + info.code.length, end)) k = nameStart + info.code.length;
       else info = undefined;
     }
     if (info === undefined) {
