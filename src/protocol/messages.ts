@@ -45,7 +45,26 @@ export function assertNever(x: never): never {
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.\/-]{0,127}$/;
-const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/**
+ * The environment a re-run may add: only the variables a suggestion offers, each with the values it can
+ * take. Anything else (LD_PRELOAD, GOFLAGS=-toolexec=…, PATH) would let the page run code of its choosing.
+ */
+const RERUN_ENV: Readonly<Record<string, (v: string) => boolean>> = {
+  // small positive integers
+  MALLOC_ARENA_MAX: (v) => /^[1-9][0-9]{0,3}$/.test(v),
+  GOMAXPROCS: (v) => /^[1-9][0-9]{0,3}$/.test(v),
+  // a percentage or off
+  GOGC: (v) => v === 'off' || /^-?[0-9]{1,6}$/.test(v),
+  // Go's size syntax: a number with an optional B, KiB, MiB, GiB or TiB suffix
+  GOMEMLIMIT: (v) => v === 'off' || /^[0-9]{1,19}(B|KiB|MiB|GiB|TiB)?$/.test(v),
+  // key=value settings, comma-separated, safe characters only
+  GODEBUG: (v) => v.length <= 256 && /^[A-Za-z0-9_.]+=[A-Za-z0-9_.+-]*(,[A-Za-z0-9_.]+=[A-Za-z0-9_.+-]*)*$/.test(v),
+};
+
+/** Whether a re-run may set `key` to `value` (the variables and values a suggestion can offer). */
+export function isRerunEnvEntry(key: string, value: unknown): boolean {
+  return Object.prototype.hasOwnProperty.call(RERUN_ENV, key) && typeof value === 'string' && RERUN_ENV[key](value);
+}
 const FORMATS: readonly string[] = ['json', 'chrome-trace', 'html', 'markdown'];
 
 function exactKeys(o: Record<string, unknown>, required: string[], optional: string[] = []): boolean {
@@ -73,7 +92,7 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
       if (o.env !== undefined) {
         if (typeof o.env !== 'object' || o.env === null || Array.isArray(o.env)) return false;
         const entries = Object.entries(o.env);
-        if (entries.length > 16 || !entries.every(([k, v]) => ENV_KEY_RE.test(k) && typeof v === 'string' && v.length <= 256 && !v.includes('\0'))) return false;
+        if (entries.length > 16 || !entries.every(([k, v]) => isRerunEnvEntry(k, v))) return false;
       }
       return true;
     }

@@ -28,6 +28,27 @@ describe('isWebviewMessage', () => {
     }
   });
 
+  it('a re-run adds only the variables a suggestion offers, with values of their own syntax', () => {
+    for (const env of [
+      { MALLOC_ARENA_MAX: '2' }, { MALLOC_ARENA_MAX: '16' }, { GOMAXPROCS: '4' }, { GOGC: '50' }, { GOGC: 'off' },
+      { GOMEMLIMIT: '512MiB' }, { GOMEMLIMIT: '1073741824' }, { GODEBUG: 'netdns=go' }, { GODEBUG: 'netdns=cgo+2,madvdontneed=1' },
+      { MALLOC_ARENA_MAX: '1', GOMAXPROCS: '2' },
+    ]) {
+      assert.ok(isWebviewMessage({ type: 'rerunWith', env }), JSON.stringify(env));
+    }
+    for (const env of [
+      { LD_PRELOAD: '/tmp/evil.so' }, { LD_LIBRARY_PATH: '/tmp' }, { GOFLAGS: '-toolexec=/tmp/evil' }, { PATH: '/tmp' }, { CGO_CFLAGS: '-O2' },
+      { GOROOT: '/tmp' }, { BASH_ENV: '/tmp/x' }, { malloc_arena_max: '2' }, { MALLOC_ARENA_MAX: '0' }, { MALLOC_ARENA_MAX: '-1' },
+      { MALLOC_ARENA_MAX: '2 ' }, { MALLOC_ARENA_MAX: '99999' }, { MALLOC_ARENA_MAX: 2 }, { GOMAXPROCS: '1e3' }, { GOGC: 'on' }, { GOGC: '50%' },
+      { GOMEMLIMIT: '512M' }, { GOMEMLIMIT: '-1' }, { GOMEMLIMIT: '1GiB;rm' }, { GODEBUG: 'x' }, { GODEBUG: 'a=$(id)' }, { GODEBUG: 'a=b c' },
+      { GODEBUG: 'a=b,' }, { GODEBUG: 'a=/tmp/x' }, { GODEBUG: 'a=b\0' }, { constructor: 'x' }, { toString: '1' },
+    ]) {
+      assert.equal(isWebviewMessage({ type: 'rerunWith', env }), false, JSON.stringify(env));
+    }
+    // a JSON message can carry an own "__proto__" key
+    assert.equal(isWebviewMessage(JSON.parse('{"type":"rerunWith","env":{"__proto__":"2"}}')), false);
+  });
+
   it('rejects everything else', () => {
     for (const m of [
       null, undefined, 'ready', 42, [], {}, { type: 'Ready' }, { type: 'rerun', extra: 1 }, { type: 'ready', state: null },
