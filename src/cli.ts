@@ -3,7 +3,6 @@
  *   go-memory-lens investigate [DIR] [--variants default,pure,netgo,netcgo] [--json FILE] [--markdown] …
  *   go-memory-lens analyze LOG [--binary PATH] [--proc FILE] [--json FILE] [--html FILE] [--markdown]
  */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeLog } from './core/analyze';
 import { writeStandaloneHtml } from './core/report/htmlFile';
@@ -11,6 +10,8 @@ import { BuildError, investigate, makeReport, TOOL_VERSION } from './core/invest
 import { renderBreakdown, renderMarkdown, renderTable } from './core/report/table';
 import { DEFAULT_VARIANTS, type Variant } from './core/run/build';
 import { ToolError } from './core/run/tools';
+import { checkFolder, checkOutputFile, checkRegularFile, InputError, parseTimeoutSeconds, readRegularFile, writeOutput } from './core/inputs';
+import type { KernelSnapshotLike } from './core/analyze';
 import type { Report } from './protocol/report';
 
 const USAGE = `Go Memory Lens ${TOOL_VERSION}: where a Go program's virtual memory and threads come from.
@@ -21,10 +22,10 @@ Usage:
       and compare their threads and virtual memory with what the kernel reports.
       Several DIRs are compared side by side.
       --variants LIST   comma-separated: default, pure (CGO_ENABLED=0), netgo, netcgo
-                        (default: all four)
+                        (default: all four; a name given twice runs twice: pure, pure #2)
       --mode fast|full  fast: seccomp-filtered memory+thread calls (default); full: every call
       --stacks          record a call stack for each call (strace -k)
-      --timeout SEC     kill a program that runs longer (default 60)
+      --timeout SEC     kill a program that runs longer (default 60; 1 to 86400, or 0 or none: no limit)
       --no-pty          run without a pseudo-terminal
       --keep            keep the temporary folder with binaries and logs
       --jobs N          trace N variants at once (default: one per core)
@@ -50,6 +51,13 @@ interface Args {
 }
 
 const VALUE_FLAGS = new Set(['--jobs', '--variants', '--json', '--mode', '--timeout', '--binary', '--proc', '--html']);
+const COMMON_FLAGS = ['--json', '--markdown', '--html', '--quiet', '--debug', '--help', '--version'];
+/** the flags each command takes; anything else is a usage error (a typo must not be ignored silently) */
+const COMMAND_FLAGS: Record<string, readonly string[]> = {
+  investigate: [...COMMON_FLAGS, '--variants', '--mode', '--stacks', '--timeout', '--no-pty', '--keep', '--jobs'],
+  analyze: [...COMMON_FLAGS, '--binary', '--proc'],
+};
+const ALL_FLAGS = [...new Set(Object.values(COMMAND_FLAGS).flat())];
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { positional: [], programArgs: [], flags: new Map() };
@@ -66,12 +74,38 @@ function parseArgs(argv: string[]): Args {
         const v = eq > 0 ? s.slice(eq + 1) : argv[++i];
         if (v === undefined) throw new UsageError(`${name} needs a value`);
         a.flags.set(name, v);
+      } else if (!ALL_FLAGS.includes(name)) {
+        throw new UsageError(`unknown option ${name}${didYouMean(name, ALL_FLAGS)}`);
+      } else if (eq > 0) {
+        throw new UsageError(`${name} takes no value (got "${s.slice(eq + 1)}")`);
       } else a.flags.set(name, true);
     } else if (s === '-h') a.flags.set('--help', true);
+    else if (s.startsWith('-') && s !== '-') throw new UsageError(`unknown option ${s}${didYouMean(s.replace(/^-+/, '--'), ALL_FLAGS)}`);
     else if (!a.cmd) a.cmd = s;
     else a.positional.push(s);
   }
   return a;
+}
+
+/** ", did you mean --json?" for the nearest flag within two edits, else "" */
+function didYouMean(name: string, choices: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const c of choices) {
+    const d = editDistance(name, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best ? `: did you mean ${best}?` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 class UsageError extends Error {}
@@ -79,6 +113,8 @@ class UsageError extends Error {}
 function pickVariants(list: string | true | undefined): Variant[] {
   if (list === undefined || list === true) return DEFAULT_VARIANTS;
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--variants "${list}" names no variant: choose from ${DEFAULT_VARIANTS.map((d) => d.name).join(', ')}`);
+  // a name given twice is run twice, each run with its own binary and log (columns "pure", "pure #2")
   return names.map((n) => {
     const v = DEFAULT_VARIANTS.find((d) => d.name === n);
     if (!v) throw new UsageError(`unknown variant "${n}": choose from ${DEFAULT_VARIANTS.map((d) => d.name).join(', ')}`);
@@ -89,8 +125,28 @@ function pickVariants(list: string | true | undefined): Variant[] {
 async function writeJson(report: Report, dest: string): Promise<void> {
   const text = JSON.stringify(report, null, 2) + '\n';
   if (dest === '-') process.stdout.write(text);
-  else await fsp.writeFile(dest, text);
+  else await writeOutput(dest, 'the JSON report', text);
 }
+
+/** The kernel figures of --proc: a small JSON file { "status": "<text of /proc/PID/status>", "maps"?: "…" }. */
+async function readProcFile(file: string): Promise<KernelSnapshotLike> {
+  const fix = 'give --proc a JSON file like { "status": "<the text of /proc/PID/status>" }';
+  const text = await readRegularFile(file, '--proc', fix, MAX_PROC_BYTES);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new InputError(`--proc ${file} is not JSON`, fix);
+  }
+  const o = v as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null || Array.isArray(o) || typeof o.status !== 'string' || (o.maps !== undefined && typeof o.maps !== 'string')) {
+    throw new InputError(`--proc ${file} has no "status" text`, fix);
+  }
+  return { status: o.status, maps: o.maps as string | undefined, tasks: typeof o.tasks === 'number' ? o.tasks : undefined, tgid: typeof o.tgid === 'number' ? o.tgid : undefined };
+}
+
+/** /proc/PID/status is about 1.5 KiB and maps a line per mapping: 16 MiB is far more than either. */
+const MAX_PROC_BYTES = 16 * 1024 * 1024;
 
 async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
@@ -102,7 +158,19 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return a.cmd || a.flags.has('--help') ? 0 : 2;
   }
-  const quiet = a.flags.has('--quiet') || a.flags.get('--json') === '-';
+  const allowed = COMMAND_FLAGS[a.cmd];
+  if (!allowed) throw new UsageError(`unknown command "${a.cmd}"${didYouMean(a.cmd, Object.keys(COMMAND_FLAGS))}`);
+  for (const f of a.flags.keys()) if (!allowed.includes(f)) throw new UsageError(`${f} is not an option of ${a.cmd}`);
+  if (a.programArgs.length > 0 && a.cmd !== 'investigate') throw new UsageError(`${a.cmd} takes no program arguments after --`);
+  // outputs first: a path that cannot be written must not be found after the whole run
+  const json = a.flags.get('--json');
+  const html = a.flags.get('--html');
+  if (typeof json === 'string' && json !== '-') await checkOutputFile(json, '--json');
+  if (typeof html === 'string') {
+    if (html === '-') throw new UsageError('--html takes a file path (the page is not written to stdout)');
+    await checkOutputFile(html, '--html');
+  }
+  const quiet = a.flags.has('--quiet') || json === '-';
   const say = (s: string) => {
     if (!quiet) process.stderr.write(s + '\n');
   };
@@ -111,12 +179,13 @@ async function main(argv: string[]): Promise<number> {
     const dirs = a.positional.length > 0 ? a.positional : ['.'];
     const mode = (a.flags.get('--mode') ?? 'fast') as string;
     if (mode !== 'fast' && mode !== 'full') throw new UsageError('--mode is fast or full');
-    const timeout = Number(a.flags.get('--timeout') ?? 60);
-    if (!(timeout > 0)) throw new UsageError('--timeout takes a number of seconds');
+    const timeout = parseTimeoutSeconds(a.flags.get('--timeout') ?? 60);
+    if ('problem' in timeout) throw new UsageError(`--timeout ${timeout.problem}`);
     const jobsFlag = a.flags.get('--jobs');
     const jobs = jobsFlag === undefined ? undefined : Number(jobsFlag);
     if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError('--jobs takes a whole number, 1 or more');
     const variants = pickVariants(a.flags.get('--variants'));
+    for (const dir of dirs) await checkFolder(dir, 'the package folder', 'give the folder of a Go main package (default: the current folder)');
     const ac = new AbortController();
     const onSig = () => ac.abort();
     process.once('SIGINT', onSig);
@@ -130,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
           args: a.programArgs,
           mode,
           stacks: a.flags.has('--stacks'),
-          timeoutMs: timeout * 1000,
+          timeoutMs: timeout.seconds === undefined ? undefined : timeout.seconds * 1000,
           usePty: !a.flags.has('--no-pty'),
           keep: a.flags.has('--keep'),
           traceJobs: jobs,
@@ -155,13 +224,11 @@ async function main(argv: string[]): Promise<number> {
   } else if (a.cmd === 'analyze') {
     const log = a.positional[0];
     if (!log) throw new UsageError('analyze needs a LOG file');
-    await fsp.access(log).catch(() => {
-      throw new UsageError(`no such log: ${log}`);
-    });
-    let kernel;
+    if (a.positional.length > 1) throw new UsageError(`analyze takes one LOG (got ${a.positional.length}: ${a.positional.join(' ')})`);
     const proc = a.flags.get('--proc');
-    if (typeof proc === 'string') kernel = JSON.parse(await fsp.readFile(proc, 'utf8'));
+    const kernel = typeof proc === 'string' ? await readProcFile(proc) : undefined;
     const binary = a.flags.get('--binary');
+    if (typeof binary === 'string') await checkRegularFile(binary, '--binary', 'give --binary the traced executable file');
     say(`[analyze] ${log}`);
     const vr = await analyzeLog(log, { binary: typeof binary === 'string' ? binary : undefined, kernel });
     report = makeReport('analysis', [vr]);
@@ -169,16 +236,15 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command "${a.cmd}"`);
   }
 
-  const json = a.flags.get('--json');
-  if (typeof json === 'string') {
-    await writeJson(report, json);
-    if (json === '-') return 0;
-    say(`report written to ${path.resolve(json)}`);
-  }
-  const html = a.flags.get('--html');
   if (typeof html === 'string') {
     await writeStandaloneHtml(report, html);
     say(`HTML report written to ${path.resolve(html)}`);
+  }
+  if (typeof json === 'string') {
+    await writeJson(report, json);
+    // stdout holds the JSON alone
+    if (json === '-') return 0;
+    say(`report written to ${path.resolve(json)}`);
   }
   if (a.flags.has('--markdown')) process.stdout.write(renderMarkdown(report) + '\n');
   else {
@@ -198,7 +264,11 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const debug = process.argv.includes('--debug');
-    if (err instanceof ToolError) {
+    if (err instanceof InputError) {
+      process.stderr.write(`go-memory-lens: ${err.message}: ${err.fix}\n`);
+      process.exitCode = 2;
+      return;
+    } else if (err instanceof ToolError) {
       process.stderr.write(`go-memory-lens: ${err.message}: ${err.fix}\n`);
     } else if (err instanceof BuildError) {
       process.stderr.write(`go-memory-lens: ${err.message}\n`);

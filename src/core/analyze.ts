@@ -46,6 +46,7 @@ export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptio
   let elf: ElfInfo | undefined;
   let interp: ElfInfo | undefined;
   const warnings: string[] = [];
+  if (source.skipped?.length) warnings.push(`left out ${source.skipped.length} entr${source.skipped.length === 1 ? 'y' : 'ies'} named like -ff files that ${source.skipped.length === 1 ? 'is not a regular file' : 'are not regular files'}: ${source.skipped.slice(0, 3).map((f) => path.basename(f)).join(', ')}${source.skipped.length > 3 ? ', …' : ''}`);
   if (opts.binary) {
     try {
       elf = await readElf(opts.binary);

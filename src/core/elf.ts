@@ -1,7 +1,7 @@
 // Reads just enough of an ELF64 executable (headers, program headers, section names, the dynamic
 // section) to say how the kernel and the dynamic loader will map it, without loading the whole file:
 // Go binaries with debug info are tens of MiB and only a few KiB of headers matter here.
-import { promises as fsp } from 'node:fs';
+import { constants as fsc, promises as fsp } from 'node:fs';
 
 export interface ElfSegment {
   vaddr: number;
@@ -65,9 +65,12 @@ function cString(buf: Buffer, start: number): string {
 }
 
 export async function readElf(path: string): Promise<ElfInfo> {
-  const fh = await fsp.open(path, 'r');
+  // without blocking: opening a pipe for reading would wait for a writer forever
+  const fh = await fsp.open(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
   try {
-    const fileSize = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (!st.isFile()) throw new ElfError(st.isDirectory() ? 'a folder, not an executable' : 'not a regular file (a pipe or device)', path);
+    const fileSize = st.size;
     const reader: Reader = {
       async read(offset, length, what) {
         if (length > MAX_TABLE_BYTES) throw new ElfError(`${what} is implausibly large (${length} bytes)`, path);

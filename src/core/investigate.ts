@@ -4,6 +4,8 @@ import { promises as fsp } from 'node:fs';
 import { analyzeLog } from './analyze';
 import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
 import { ToolError, findGo, findStrace, goVersion, type ToolLocation } from './run/tools';
+import { labelRuns } from './run/variants';
+import { checkFolder, MAX_TIMEOUT_SECONDS } from './inputs';
 import { traceProgram, straceArgs, type PtyModule, type TraceIo, type TraceMode, type TraceResult } from './run/trace';
 import { SCHEMA_VERSION, type Report, type RunReport, type VariantReport } from '../protocol/report';
 
@@ -92,8 +94,16 @@ const STEP_WORDS: Record<Progress['step'], string> = { locate: 'locating go and 
 async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateResult> {
   const progress = opts.onProgress ?? (() => {});
   const log = opts.log ?? (() => {});
-  const variants = opts.variants ?? DEFAULT_VARIANTS;
+  // a variant named twice runs twice, under its own label ("pure #2"), binary and log
+  const runs = labelRuns(opts.variants ?? DEFAULT_VARIANTS);
+  const variants = runs.map((r) => r.variant);
   if (variants.length === 0) throw new ToolError('no variants to build', 'name at least one variant (default, pure, netgo, netcgo)');
+  const t = opts.timeoutMs;
+  // Node's timers hold at most 2^31-1 ms; a larger one fires at once (and kills the program at its start)
+  if (t !== undefined && !(Number.isFinite(t) && t > 0 && t <= MAX_TIMEOUT_SECONDS * 1000)) {
+    throw new ToolError(`the timeout ${t} ms is out of range`, `give a timeout from 1 to ${MAX_TIMEOUT_SECONDS} seconds, or none for no limit`);
+  }
+  await checkFolder(opts.packageDir, 'the package folder', 'open or give the folder of a Go main package');
   const packageDir = path.resolve(opts.packageDir);
   progress({ step: 'locate', message: 'locating go and strace' });
   const go = opts.go ?? await findGo({ explicitPath: opts.goPath, goroot: opts.goroot, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) } });
@@ -104,7 +114,9 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
   log(`strace: ${strace.path} (${strace.why})`);
   if (process.platform !== 'linux') throw new ToolError(`tracing needs Linux (this is ${process.platform})`, 'run it on Linux, or analyze a log captured there with `go-memory-lens analyze LOG`');
 
-  const workDir = await makePrivateTempDir('go-memory-lens-');
+  const workDir = await makePrivateTempDir('go-memory-lens-').catch((err: NodeJS.ErrnoException) => {
+    throw new ToolError(`cannot make a temporary folder in ${os.tmpdir()} (${err.code ?? err.message})`, 'set TMPDIR to an existing folder you can write to');
+  });
   let kept = false;
   try {
     // builds in parallel, as many at once as there are cores (the toolchain itself is parallel too)
@@ -116,7 +128,8 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
         const i = next++;
         const v = variants[i];
         progress({ step: 'build', variant: v.name, index: i + 1, total: variants.length, message: `building ${v.name} (${i + 1} of ${variants.length})` });
-        builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: opts.signal, log });
+        builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: opts.signal, log })
+          .catch((err: unknown) => { throw spawnProblem(err, `building ${v.name}`); });
       }
     }));
     const failures = builds.filter((b): b is BuildFailure => !b.ok);
@@ -130,7 +143,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       const b = builds[i] as BuildResult;
       const v = b.variant;
       if (opts.signal?.aborted) throw new CancelledError('tracing');
-      const logFile = path.join(workDir, `${v.name}.strace`);
+      const logFile = path.join(workDir, `${runs[i].stem}.strace`);
       progress({ step: 'trace', variant: v.name, index: i + 1, total: builds.length, message: `tracing ${v.name} (${i + 1} of ${builds.length})` });
       const mode = opts.mode ?? 'fast';
       log(`trace: ${strace.path} ${straceArgs({ binary: b.binary, args: opts.args, logFile, mode, stacks: opts.stacks }).join(' ')}`);
@@ -139,7 +152,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
         stacks: opts.stacks, timeoutMs: opts.timeoutMs, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
         onOutput: opts.onOutput ? (d) => opts.onOutput!(v.name, d) : undefined,
         onStart: opts.onTraceStart ? (io) => opts.onTraceStart!(v.name, io) : undefined,
-      });
+      }).catch((err: unknown) => { throw spawnProblem(err, `tracing ${v.name}`); });
       for (const n of tr.notices) log(`notice (${v.name}): ${n}`);
       if (tr.cancelled) throw new CancelledError('tracing');
       progress({ step: 'analyze', variant: v.name, index: i + 1, total: builds.length, message: `analyzing ${v.name}` });
@@ -175,6 +188,18 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
   } finally {
     if (!kept) await removeTempDir(workDir).catch(() => fsp.rm(workDir, { recursive: true, force: true }));
   }
+}
+
+/** A child process that could not start, as one sentence with the fix; anything else as it was. */
+function spawnProblem(err: unknown, doing: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'E2BIG') {
+    return new ToolError(`${doing}: the command line and environment are too long for the kernel (E2BIG)`, 'shorten the ldflags, the program arguments or the environment (one argument can be at most 128 KiB)');
+  }
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR') {
+    return new ToolError(`${doing}: ${(err as Error).message}`, 'check that the package folder and the go and strace binaries still exist');
+  }
+  return err;
 }
 
 function runReport(b: BuildResult, tr: TraceResult, mode: TraceMode): RunReport {

@@ -156,7 +156,7 @@ export class Investigator extends Disposable {
             cwd,
             mode: settings.traceMode,
             stacks: settings.stacks,
-            timeoutMs: settings.timeoutSeconds * 1000,
+            timeoutMs: settings.timeoutSeconds === undefined ? undefined : settings.timeoutSeconds * 1000,
             go: goChoice.go,
             strace,
             signal: abort.signal,
@@ -182,7 +182,8 @@ export class Investigator extends Disposable {
       await vscode.commands.executeCommand('setContext', CTX_HAS_LAST, true);
       let reportId: string;
       try {
-        const logs = Object.fromEntries(report.variants.map((v) => [v.name, path.join(workDir ?? '', `${v.name}.strace`)]));
+        // each run's own log (a variant named twice has two: pure.strace, pure_2.strace)
+        const logs = Object.fromEntries(report.variants.map((v) => [v.name, path.join(workDir ?? '', v.log.files[0] ?? `${v.name}.strace`)]));
         // binaries only when there are stacks to map to source (they are megabytes each)
         const binaries = settings.stacks ? Object.fromEntries(report.variants.filter((v) => v.run?.binary).map((v) => [v.name, path.join(workDir ?? '', v.run!.binary!)])) : undefined;
         reportId = await this.panels().show(report, request, workDir ? { copy: { logs, binaries } } : {});

@@ -337,7 +337,8 @@ class ReportPanel extends Disposable {
         if (!req) break;
         // only variants this report has: the webview cannot invent a build
         const known = new Set(this.current!.stored.report.variants.map((v) => v.name));
-        const variants = msg.variants?.filter((v) => known.has(v));
+        // a label of a variant run twice ("pure #2") asks for the variant ("pure")
+        const variants = msg.variants?.filter((v) => known.has(v)).map((v) => v.replace(/ #\d+$/, ''));
         this.rerun({ ...req, variants: variants?.length ? variants : req.variants, env: { ...(req.env ?? {}), ...(msg.env ?? {}) } });
         break;
       }

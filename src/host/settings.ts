@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Variant } from '../core/run/build';
 import { parseVariants, stringRecord } from '../core/run/variants';
+import { parseTimeoutSeconds } from '../core/inputs';
 import type { TraceMode } from '../core/run/trace';
 
 export const SECTION = 'goMemoryLens';
@@ -13,7 +14,8 @@ export interface Settings {
   env: Record<string, string>;
   /** where the program runs; empty = the package folder */
   cwd: string;
-  timeoutSeconds: number;
+  /** undefined: no limit (the setting is 0) */
+  timeoutSeconds: number | undefined;
   traceMode: TraceMode;
   stacks: boolean;
   stracePath: string;
@@ -25,7 +27,9 @@ export function readSettings(scope?: vscode.Uri): { settings: Settings; problems
   const c = vscode.workspace.getConfiguration(SECTION, scope);
   const { variants, problems } = parseVariants(c.get('variants'));
   const mode = c.get<string>('traceMode');
-  const timeout = Number(c.get('timeoutSeconds'));
+  const rawTimeout = c.get<unknown>('timeoutSeconds');
+  const timeout = rawTimeout === undefined || rawTimeout === null ? { seconds: 60 } : parseTimeoutSeconds(rawTimeout);
+  if ('problem' in timeout) problems.push(`goMemoryLens.timeoutSeconds ${timeout.problem}; using 60`);
   const args = c.get<unknown>('programArgs');
   return {
     settings: {
@@ -33,7 +37,7 @@ export function readSettings(scope?: vscode.Uri): { settings: Settings; problems
       programArgs: Array.isArray(args) ? args.filter((a): a is string => typeof a === 'string') : [],
       env: stringRecord(c.get('env')) ?? {},
       cwd: c.get<string>('cwd')?.trim() ?? '',
-      timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+      timeoutSeconds: 'problem' in timeout ? 60 : timeout.seconds,
       traceMode: mode === 'full' ? 'full' : 'fast',
       stacks: c.get<boolean>('stacks') === true,
       stracePath: c.get<string>('stracePath')?.trim() ?? '',

@@ -44,7 +44,8 @@ export function assertNever(x: never): never {
 }
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.\/-]{0,127}$/;
+/** a variant's name, or its label when it ran more than once ("pure #2") */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.\/-]{0,127}(?: #[0-9]{1,3})?$/;
 /**
  * The environment a re-run may add: only the variables a suggestion offers, each with the values it can
  * take. Anything else (LD_PRELOAD, GOFLAGS=-toolexec=…, PATH) would let the page run code of its choosing.

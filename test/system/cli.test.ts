@@ -1,9 +1,10 @@
 // The CLI end to end, with the real toolchain: go (Debian's golang-1.23-go), strace, node-pty.
 // Nothing is mocked: these tests build the bundled samples, trace them and compare with the kernel.
-import { test, describe, before } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
@@ -12,9 +13,9 @@ import type { Report } from '../../src/protocol/report';
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 
-function run(args: string[], timeout = 240_000): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], timeout = 240_000, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, timeout, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, timeout, maxBuffer: 64 << 20, env: env ?? process.env }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? (err as unknown as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -117,7 +118,7 @@ describe('analyze and bad input', () => {
   test('a missing log is one clear sentence and exit code 2, no stack trace', async () => {
     const r = await run(['analyze', 'no/such.strace']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /no such log: no\/such\.strace/);
+    assert.match(r.stderr, /no strace log at no\/such\.strace: give a strace log file/);
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
   });
 
@@ -139,5 +140,154 @@ describe('analyze and bad input', () => {
     const r = await run(['investigate', 'samples/net', '--variants', 'bogus']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown variant "bogus"/);
+  });
+});
+
+// Issue 18: every error the README promises as one sentence with the fix, and nothing read, built or run
+// before the inputs and outputs are known to be usable. Each case fails before any build, so each is fast.
+describe('inputs and outputs checked first, every error one sentence', () => {
+  const LOG = 'test/fixtures/logs/cgo-default-go1.19.strace';
+  const PROC = 'test/fixtures/logs/cgo-default-go1.19.proc.json';
+  let tmp = '';
+  before(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'gml-cli-inputs-'));
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** one line on stderr (besides the usage hint), no stack trace, no raw errno text, the exit code */
+  function oneSentence(r: { code: number; stderr: string }, code: number, re: RegExp): void {
+    assert.equal(r.code, code, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l && !/^\(see go-memory-lens --help\)$/.test(l) && !/^\[(analyze|locate)\]/.test(l));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], re);
+    assert.doesNotMatch(lines[0], /\bspawn\b|Unexpected|Invalid string length|at .*\.js:\d+|^go-memory-lens: E[A-Z]+:/);
+  }
+
+  const fifo = () => {
+    const f = path.join(tmp, `fifo-${Math.random().toString(36).slice(2)}`);
+    execFileSync('mkfifo', [f]);
+    return f;
+  };
+
+  test('--timeout beyond the 24 h limit or not a number is a usage error, before anything runs', async () => {
+    for (const t of ['3000000', 'Infinity', '-1', '0.5', 'abc', '1e9']) {
+      const r = await run(['investigate', 'samples/net', '--variants', 'pure', '--timeout', t], 20_000);
+      oneSentence(r, 2, new RegExp(`--timeout "${t.replace('.', '\\.')}" is not a number of seconds from 1 to 86400`));
+      assert.doesNotMatch(r.stderr, /\[build\]|TimeoutOverflowWarning/);
+    }
+  });
+
+  test('--timeout none runs without a limit to the program\'s own exit', async () => {
+    const json = path.join(tmp, 'none.json');
+    const r = await run(['investigate', 'samples/net', '--variants', 'pure', '--timeout', 'none', '--json', json, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /TimeoutOverflowWarning/);
+    const rep: Report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(rep.variants[0].partial, false, rep.variants[0].partialReasons.join('; '));
+    assert.equal(rep.variants[0].run?.exitCode, 0);
+  });
+
+  test('a variant named three times runs three times, each with its own binary, log and kernel figures', async () => {
+    const json = path.join(tmp, 'dup.json');
+    const r = await run(['investigate', 'samples/net', '--variants', 'pure,pure,pure', '--json', json, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const rep: Report = JSON.parse(readFileSync(json, 'utf8'));
+    assert.deepEqual(rep.variants.map((v) => v.name), ['pure', 'pure #2', 'pure #3']);
+    assert.equal(new Set(rep.variants.map((v) => v.log.files[0])).size, 3);
+    assert.equal(new Set(rep.variants.map((v) => v.run?.binary)).size, 3);
+    for (const v of rep.variants) {
+      const p = v.processes[0];
+      assert.ok(p.kernel, `${v.name}: no kernel figures`);
+      assert.ok(within(p.vsizeAtExit, p.kernel.vmSize, 0.01), `${v.name}: model ${p.vsizeAtExit} vs VmSize ${p.kernel.vmSize}`);
+      assert.equal(p.threadsAtExit, p.kernel.threads, `${v.name}: threads`);
+      assert.equal(v.partial, false, `${v.name}: ${v.partialReasons.join('; ')}`);
+      assert.equal(v.log.unparsedLines, 0, v.name);
+    }
+    assert.match(r.stdout, /pure #2 +pure #3/);
+  });
+
+  test('an empty --variants is a usage error', async () => {
+    for (const v of ['', ',', ' , ']) oneSentence(await run(['investigate', 'samples/net', '--variants', v], 20_000), 2, /--variants ".*" names no variant: choose from default, pure, netgo, netcgo/);
+  });
+
+  test('a missing DIR or a file as DIR names the folder, not go', async () => {
+    oneSentence(await run(['investigate', path.join(tmp, 'no-such-dir')], 20_000), 2, /the package folder .*no-such-dir does not exist: give the folder of a Go main package/);
+    oneSentence(await run(['investigate', 'samples/net', LOG], 20_000), 2, /the package folder .*cgo-default-go1\.19\.strace is a file, not a folder/);
+  });
+
+  test('unknown options are refused with a suggestion; options of the other command too', async () => {
+    oneSentence(await run(['analyze', LOG, '--jsn', 'x.json'], 20_000), 2, /unknown option --jsn: did you mean --json\?/);
+    oneSentence(await run(['investigate', 'samples/net', '--variant', 'pure'], 20_000), 2, /unknown option --variant: did you mean --variants\?/);
+    oneSentence(await run(['investigate', 'samples/net', '--frobnicate'], 20_000), 2, /unknown option --frobnicate$/);
+    oneSentence(await run(['analyze', LOG, '--stacks'], 20_000), 2, /--stacks is not an option of analyze/);
+    oneSentence(await run(['analyze', LOG, '--quiet=yes'], 20_000), 2, /--quiet takes no value/);
+    oneSentence(await run(['analyse', LOG], 20_000), 2, /unknown command "analyse": did you mean analyze\?/);
+  });
+
+  test('outputs that cannot be written are found before the investigation runs', async () => {
+    for (const [flag, dest, re] of [
+      ['--json', path.join(tmp, 'no-such-dir', 'r.json'), /the folder of --json .*r\.json \(.*no-such-dir\) does not exist/],
+      ['--json', tmp, /--json .* is a folder: give --json a file path in a folder you can write to/],
+      ['--html', path.join(LOG, 'r.html'), /the folder of --html .* is a file/],
+    ] as const) {
+      const r = await run(['investigate', 'samples/net', '--variants', 'pure', flag, dest], 20_000);
+      oneSentence(r, 2, re);
+      assert.doesNotMatch(r.stderr, /\[build\]|\[trace\]/);
+    }
+  });
+
+  test('a write that fails at the end names the file and the reason', async () => {
+    oneSentence(await run(['analyze', LOG, '--json', '/dev/full', '--quiet']), 1, /could not write the JSON report to \/dev\/full \(no space left on the device\): write it to a regular file/);
+    oneSentence(await run(['analyze', LOG, '--html', '/proc/version', '--quiet']), 1, /could not write the HTML report to \/proc\/version \(.*\): write it to a regular file/);
+  });
+
+  test('--json - with --html FILE writes both', async () => {
+    const html = path.join(tmp, 'both.html');
+    const r = await run(['analyze', LOG, '--json', '-', '--html', html]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).kind, 'analysis');
+    assert.match(readFileSync(html, 'utf8'), /^<!DOCTYPE html>/);
+  });
+
+  test('--proc: bad JSON, a device and a huge file are one sentence each, read no further than the cap', async () => {
+    const bad = path.join(tmp, 'bad.json');
+    writeFileSync(bad, '{ "status": ');
+    oneSentence(await run(['analyze', LOG, '--proc', bad], 20_000), 2, /--proc .*bad\.json is not JSON: give --proc a JSON file like/);
+    const noStatus = path.join(tmp, 'nostatus.json');
+    writeFileSync(noStatus, '[1, 2]');
+    oneSentence(await run(['analyze', LOG, '--proc', noStatus], 20_000), 2, /--proc .*nostatus\.json has no "status" text/);
+    oneSentence(await run(['analyze', LOG, '--proc', '/dev/zero'], 20_000), 2, /--proc \/dev\/zero is a character device, not a regular file/);
+    const huge = path.join(tmp, 'huge.json');
+    writeFileSync(huge, '');
+    truncateSync(huge, 700 << 20); // sparse: no disk used
+    oneSentence(await run(['analyze', LOG, '--proc', huge], 20_000), 2, /--proc .*huge\.json is 734003200 bytes, more than the 16777216 it can be/);
+    oneSentence(await run(['analyze', LOG, '--proc', fifo()], 20_000), 2, /--proc .* is a pipe \(FIFO\), not a regular file/);
+  });
+
+  test('--binary and the log must be regular files: a FIFO or a device returns at once', async () => {
+    oneSentence(await run(['analyze', LOG, '--binary', fifo()], 20_000), 2, /--binary .*fifo-\w+ is a pipe \(FIFO\), not a regular file: give --binary the traced executable file/);
+    oneSentence(await run(['analyze', LOG, '--binary', '/dev/zero'], 20_000), 2, /--binary \/dev\/zero is a character device/);
+    oneSentence(await run(['analyze', LOG, '--binary', tmp], 20_000), 2, /--binary .* is a folder, not a regular file/);
+    oneSentence(await run(['analyze', fifo()], 20_000), 2, /the log .* is a pipe \(FIFO\), not a regular file: give a strace log file/);
+    oneSentence(await run(['analyze', '/dev/zero'], 20_000), 2, /the log \/dev\/zero is a device, not a regular file/);
+    oneSentence(await run(['analyze', PROC, '--proc', PROC, '--binary', path.join(tmp, 'gone')], 20_000), 2, /--binary .*gone does not exist/);
+  });
+
+  test('an -ff folder: subfolders and pipes named like its files are left out, with a note', async () => {
+    const ff = path.join(tmp, 'ff');
+    mkdirSync(path.join(ff, 'trace.999'), { recursive: true });
+    writeFileSync(path.join(ff, 'trace.100'), readFileSync(path.join(ROOT, 'test/fixtures/logs/cgo-default-go1.19.strace')));
+    execFileSync('mkfifo', [path.join(ff, 'trace.200')]);
+    const r = await run(['analyze', ff, '--json', path.join(tmp, 'ff.json')], 20_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /left out 2 entries named like -ff files that are not regular files: trace\.200, trace\.999/);
+    const rep: Report = JSON.parse(readFileSync(path.join(tmp, 'ff.json'), 'utf8'));
+    assert.deepEqual(rep.variants[0].log.files.map((f) => path.basename(f)), ['trace.100']);
+    assert.ok(statSync(path.join(ff, 'trace.999')).isDirectory());
+  });
+
+  test('a missing TMPDIR is one sentence that says to set it', async () => {
+    const r = await run(['investigate', 'samples/net', '--variants', 'pure'], 60_000, { ...process.env, TMPDIR: path.join(tmp, 'no-such-tmp') });
+    oneSentence(r, 1, /cannot make a temporary folder in .*no-such-tmp \(ENOENT\): set TMPDIR to an existing folder you can write to/);
   });
 });

@@ -13,6 +13,9 @@ describe('isWebviewMessage', () => {
     assert.ok(isWebviewMessage({ type: 'copyMarkdown' }));
     assert.ok(isWebviewMessage({ type: 'openLog', variant: 'netcgo', line: 12 }));
     assert.ok(isWebviewMessage({ type: 'openFrame', variant: 'default', line: 12, frame: 0 }));
+    // the label of a variant that ran twice
+    assert.ok(isWebviewMessage({ type: 'openLog', variant: 'pure #2', line: 1 }));
+    assert.ok(isWebviewMessage({ type: 'rerunWith', variants: ['pure', 'pure #2'] }));
   });
 
   it('rejects paths, odd numbers, shell-ish environment and unknown formats', () => {
@@ -22,7 +25,8 @@ describe('isWebviewMessage', () => {
       { type: 'openFrame', variant: 'a', line: 3, frame: 999 }, { type: 'openFrame', variant: 'a', line: 3 },
       { type: 'rerunWith', env: { 'A B': '1' } }, { type: 'rerunWith', env: { LD_PRELOAD: 1 } }, { type: 'rerunWith', env: [] },
       { type: 'rerunWith', variants: 'default' }, { type: 'rerunWith', variants: [''] }, { type: 'save', format: 'exe' }, { type: 'save' },
-      { type: 'copyMarkdown', text: 'x' },
+      { type: 'copyMarkdown', text: 'x' }, { type: 'openLog', variant: 'pure #', line: 1 }, { type: 'openLog', variant: 'pure #2/..', line: 1 },
+      { type: 'openLog', variant: '#2', line: 1 }, { type: 'openLog', variant: 'pure  #2', line: 1 },
     ]) {
       assert.equal(isWebviewMessage(m), false, JSON.stringify(m));
     }

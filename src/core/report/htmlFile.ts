@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Report } from '../../protocol/report';
+import { writeOutput } from '../inputs';
 import { standaloneHtml } from './exports';
 
 /** dist/ holds webview.js and uplot.css, media/ the stylesheets; from the bundles (dist/*.js) or from source. */
@@ -28,5 +29,5 @@ export async function renderStandaloneHtml(report: Report): Promise<string> {
 }
 
 export async function writeStandaloneHtml(report: Report, file: string): Promise<void> {
-  await fsp.writeFile(file, await renderStandaloneHtml(report));
+  await writeOutput(file, 'the HTML report', await renderStandaloneHtml(report));
 }

@@ -7,6 +7,7 @@ import { newlinesOf } from './lineSplitter';
 import type { LogWorkerJob, LogWorkerMessage, LogWorkerRequest } from './logWorker';
 import type { CaptureStyle, TraceEvent, UnparsedLine } from './events';
 import { StraceParser, type EntryEvent } from './parser';
+import { InputError } from '../inputs';
 
 export type LogEvent = (TraceEvent | EntryEvent) & { file?: number };
 
@@ -15,6 +16,8 @@ export interface LogSource {
   files: string[];
   /** for -ff: the pid of each file */
   pids?: number[];
+  /** for -ff: entries named like its files that are not regular files (subfolders, pipes), left out */
+  skipped?: string[];
 }
 
 export interface ParseSummary {
@@ -36,33 +39,56 @@ const CHUNK = 1 << 20;
  * prefix, one of the files, or the folder that holds them).
  */
 export async function resolveLogSource(p: string): Promise<LogSource> {
-  const st = await fs.stat(p).catch(() => undefined);
+  const fix = 'give a strace log file (strace -f -o LOG), the folder or PREFIX of an -ff capture, or one of its PREFIX.PID files';
+  const st = await fs.stat(p).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw new InputError(`the log ${p} cannot be opened (${err.code ?? err.message})`, fix);
+  });
   if (st?.isDirectory()) {
-    const names = (await fs.readdir(p)).filter((n) => /\.\d+$/.test(n));
-    if (names.length === 0) throw new Error(`${p} is a folder without strace -ff files (NAME.PID)`);
-    return ffSource(names.map((n) => path.join(p, n)));
+    const found = await ffFiles(p, (n) => /\.\d+$/.test(n));
+    if (found.files.length === 0) {
+      throw new InputError(`${p} is a folder without strace -ff files (NAME.PID)${found.skipped.length ? `; ${found.skipped.length} entr${found.skipped.length === 1 ? 'y is' : 'ies are'} not regular files` : ''}`, fix);
+    }
+    return ffSource(found.files, found.skipped);
   }
   if (st?.isFile()) {
     const m = /^(.*)\.(\d+)$/.exec(p);
     if (m) {
       const dir = path.dirname(p);
       const base = path.basename(m[1]);
-      const siblings = (await fs.readdir(dir)).filter((n) => n.startsWith(base + '.') && /^\d+$/.test(n.slice(base.length + 1)));
-      if (siblings.length > 1) return ffSource(siblings.map((n) => path.join(dir, n)));
+      const found = await ffFiles(dir, (n) => n.startsWith(base + '.') && /^\d+$/.test(n.slice(base.length + 1)));
+      if (found.files.length > 1) return ffSource(found.files, found.skipped);
     }
     return { files: [p] };
   }
+  // a pipe or a device would be read forever (or block): only regular files are logs
+  if (st) throw new InputError(`the log ${p} is ${st.isFIFO() ? 'a pipe (FIFO)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file'}, not a regular file`, fix);
   // a prefix given to -ff -o PREFIX
   const dir = path.dirname(p);
   const base = path.basename(p);
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(base + '.') && /^\d+$/.test(n.slice(base.length + 1)));
-  if (names.length === 0) throw new Error(`no strace log at ${p}`);
-  return ffSource(names.map((n) => path.join(dir, n)));
+  const found = await ffFiles(dir, (n) => n.startsWith(base + '.') && /^\d+$/.test(n.slice(base.length + 1)));
+  if (found.files.length === 0) throw new InputError(`no strace log at ${p}`, fix);
+  return ffSource(found.files, found.skipped);
 }
 
-function ffSource(files: string[]): LogSource {
+/** The entries of `dir` that `match` picks, regular files only; the others (subfolders, pipes) are listed as skipped. */
+async function ffFiles(dir: string, match: (name: string) => boolean): Promise<{ files: string[]; skipped: string[] }> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  const skipped: string[] = [];
+  for (const e of entries) {
+    if (!match(e.name)) continue;
+    const full = path.join(dir, e.name);
+    // a symbolic link counts as what it points to
+    const isFile = e.isFile() || (e.isSymbolicLink() && (await fs.stat(full).catch(() => undefined))?.isFile() === true);
+    (isFile ? files : skipped).push(full);
+  }
+  return { files, skipped };
+}
+
+function ffSource(files: string[], skipped: string[]): LogSource {
   const withPid = files.map((f) => ({ f, pid: parseInt(/\.(\d+)$/.exec(f)![1], 10) })).sort((a, b) => a.pid - b.pid);
-  return { files: withPid.map((x) => x.f), pids: withPid.map((x) => x.pid) };
+  return { files: withPid.map((x) => x.f), pids: withPid.map((x) => x.pid), ...(skipped.length ? { skipped: skipped.sort() } : {}) };
 }
 
 /** Reads a log (or -ff set) and sends each event to `onEvent`, in time order. Streams; memory stays bounded. */
