@@ -224,3 +224,14 @@ describe('runner (real go and strace)', () => {
     });
   });
 });
+
+describe('a command line too long for the kernel (real go)', () => {
+  it('200 KiB of ldflags is one sentence with the fix, not "spawn E2BIG"', async () => {
+    const { investigate } = await import('../../src/core/investigate');
+    const { ToolError } = await import('../../src/core/run/tools');
+    await assert.rejects(
+      investigate({ packageDir: path.join(SAMPLES, 'net'), variants: [{ name: 'big', ldflags: '-X main.x=' + 'a'.repeat(200 * 1024) }], usePty: false }),
+      (err: unknown) => err instanceof ToolError && /^building big: the command line and environment are too long for the kernel \(E2BIG\)$/.test(err.message) && /shorten the ldflags/.test(err.fix),
+    );
+  });
+});
