@@ -291,3 +291,31 @@ describe('inputs and outputs checked first, every error one sentence', () => {
     oneSentence(r, 1, /cannot make a temporary folder in .*no-such-tmp \(ENOENT\): set TMPDIR to an existing folder you can write to/);
   });
 });
+
+describe('a program that crashes: the table says how each variant ended', () => {
+  test('a panic and a SIGSEGV in cgo code show in an "exit" row (real builds, real crashes)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gml-crash-'));
+    try {
+      const mod = (name: string, main: string) => {
+        mkdirSync(path.join(dir, name));
+        writeFileSync(path.join(dir, name, 'go.mod'), `module example.com/${name}\n\ngo 1.21\n`);
+        writeFileSync(path.join(dir, name, 'main.go'), main);
+        return path.join(dir, name);
+      };
+      const panics = mod('panics', 'package main\n\nfunc main() {\n\tpanic("boom")\n}\n');
+      const segv = mod('segv', 'package main\n\n/*\nstatic void crash(void) { volatile int *p = 0; *p = 1; }\n*/\nimport "C"\n\nfunc main() {\n\tC.crash()\n}\n');
+      const json = path.join(dir, 'r.json');
+      const r = await run(['investigate', panics, segv, '--variants', 'default', '--json', json, '--quiet']);
+      assert.equal(r.code, 0, r.stderr);
+      const exitRow = r.stdout.split('\n').find((l) => l.startsWith('exit '));
+      assert.ok(exitRow, r.stdout);
+      assert.match(exitRow, /^exit +2 \(panic\) +2 \(SIGSEGV\)$/);
+      const rep: Report = JSON.parse(readFileSync(json, 'utf8'));
+      assert.deepEqual(rep.variants.map((v) => v.run?.exitCode), [2, 2]);
+      const md = await run(['analyze', 'test/fixtures/logs/net-pure-go1.23.strace', '--markdown'], 20_000);
+      assert.doesNotMatch(md.stdout, /^\| exit/m, 'a clean exit adds no row');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

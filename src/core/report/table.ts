@@ -29,12 +29,37 @@ function diff(model: number, kernel: number | undefined): string {
   return ` (${d >= 0 ? '+' : ''}${d.toFixed(2)}%)`;
 }
 
+/**
+ * How the program ended, when not with a clean exit 0: "2 (panic)", "2 (SIGSEGV)" (a fatal signal the Go
+ * runtime caught, as in cgo code), "SIGSEGV" (killed by it), "SIGKILL (timeout)"; undefined for exit 0.
+ * From the run when there is one (its exit status and output), else from the log's main process.
+ */
+export function exitStatus(v: VariantReport): string | undefined {
+  const run = v.run;
+  const p = mainProcess(v);
+  const signal = run ? run.signal : p?.exitSignal;
+  const code = run ? run.exitCode : p?.exitCode;
+  if (run?.timedOut) return `${signal ?? 'killed'} (timeout)`;
+  if (signal) return signal;
+  if (code === 0) return undefined;
+  if (code === undefined || code === null) return run ? 'unknown' : undefined;
+  const out = run?.output ?? '';
+  if (/^panic: /m.test(out)) return `${code} (panic)`;
+  const sig = /^\[signal (SIG[A-Z0-9]+)/m.exec(out) ?? /^(SIG[A-Z0-9]+): /m.exec(out);
+  if (sig) return `${code} (${sig[1]})`;
+  if (/^fatal error: /m.test(out)) return `${code} (fatal error)`;
+  return String(code);
+}
+
 /** The side-by-side table: one column per variant. */
 export function comparisonRows(report: Report): Row[] {
   const vs = report.variants;
   const P = vs.map(mainProcess);
   const cat = (p: ProcessReport | undefined, k: CategoryKind) => p?.categories[k];
+  const exits = vs.map(exitStatus);
   const rows: Row[] = [
+    // first, when any variant did not end cleanly: its figures are of a crashed or killed program
+    ...(exits.some((e) => e !== undefined) ? [{ label: 'exit', cells: exits.map((e) => e ?? '0') }] : []),
     { label: 'VSZ at exit (model)', cells: P.map((p) => (p ? formatMiB(p.vsizeAtExit) : '—')), values: P.map((p) => p?.vsizeAtExit) },
     { label: 'VmSize (kernel)', cells: P.map((p) => (p?.kernel ? formatMiB(p.kernel.vmSize) + diff(p.vsizeAtExit, p.kernel.vmSize) : '—')) },
     { label: 'VSZ peak (model)', cells: P.map((p) => (p ? formatMiB(p.vsizePeak) : '—')), values: P.map((p) => p?.vsizePeak) },
@@ -62,14 +87,33 @@ export function comparisonRows(report: Report): Row[] {
   return rows;
 }
 
+/** Whether each cell holds the smallest value, where the row is comparable and not all equal. */
+function smallest(r: Row): boolean[] {
+  const none = r.cells.map(() => false);
+  if (!r.values || r.values.length < 2) return none;
+  const defined = r.values.filter((v): v is number => v !== undefined);
+  if (defined.length < 2) return none;
+  const min = Math.min(...defined);
+  if (defined.every((v) => v === min)) return none;
+  return r.cells.map((_, i) => r.values![i] === min);
+}
+
 /** The cells, with " *" after the smallest value where the row is comparable and not all equal. */
 export function markSmallest(r: Row): string[] {
-  if (!r.values || r.values.length < 2) return r.cells;
-  const defined = r.values.filter((v): v is number => v !== undefined);
-  if (defined.length < 2) return r.cells;
-  const min = Math.min(...defined);
-  if (defined.every((v) => v === min)) return r.cells;
-  return r.cells.map((c, i) => (r.values![i] === min ? `${c} *` : c));
+  const min = smallest(r);
+  return r.cells.map((c, i) => (min[i] ? `${c} *` : c));
+}
+
+/**
+ * Text for a Markdown table cell, shown as written: names come from files, libraries and settings, so
+ * HTML (<, >, &) and Markdown (| ` * _ [ ] ~ \) in them must not become markup, and a line break must not
+ * end the row.
+ */
+export function escapeMarkdownCell(s: string): string {
+  return s
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
+    .replace(/[\\`*_[\]|~]/g, '\\$&');
 }
 
 export function renderTable(report: Report): string {
@@ -84,13 +128,16 @@ export function renderTable(report: Report): string {
 }
 
 export function renderMarkdown(report: Report): string {
-  const header = ['', ...report.variants.map((v) => v.name)];
-  const rows = comparisonRows(report).map((r) => [r.label, ...markSmallest(r).map((c) => c.replace(/ \*$/, ' **✓**'))]);
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const esc = escapeMarkdownCell;
+  const header = ['', ...report.variants.map((v) => esc(v.name))];
+  const rows = comparisonRows(report).map((r) => {
+    const min = smallest(r);
+    return [esc(r.label), ...r.cells.map((c, i) => (min[i] ? `${esc(c)} **✓**` : esc(c)))];
+  });
   return [
-    `| ${header.map(esc).join(' | ')} |`,
+    `| ${header.join(' | ')} |`,
     `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 }
 

@@ -96,6 +96,7 @@ export interface ViewRow {
 }
 
 const ROW_HELP: Record<string, string> = {
+  exit: 'How the program ended when not with exit status 0 (a panic, a fatal signal, a timeout): its figures are those of that run.',
   'VSZ at exit (model)': 'Virtual size rebuilt from the log at exit_group: every mapping the program had.',
   'VmSize (kernel)': 'What /proc/PID/status said at the same moment, and how far the model is from it.',
   'reserved PROT_NONE': 'Address space reserved but not accessible: it costs no memory.',
