@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { analyzeLog } from './core/analyze';
-import { writeStandaloneHtml } from './core/report/htmlFile';
+import { assetDirs, writeStandaloneHtml } from './core/report/htmlFile';
 import { BuildError, investigate, makeReport, TOOL_VERSION } from './core/investigate';
 import { renderBreakdown, renderMarkdown, renderTable } from './core/report/table';
 import { DEFAULT_VARIANTS, type Variant } from './core/run/build';
@@ -72,7 +72,9 @@ function parseArgs(argv: string[]): Args {
       const name = eq > 0 ? s.slice(0, eq) : s;
       if (VALUE_FLAGS.has(name)) {
         const v = eq > 0 ? s.slice(eq + 1) : argv[++i];
-        if (v === undefined) throw new UsageError(`${name} needs a value`);
+        if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
+        // `--json --quiet` is a forgotten value, not a file named --quiet
+        if (eq < 0 && v.startsWith('--')) throw new UsageError(`${name} needs a value (got the option ${v})`);
         a.flags.set(name, v);
       } else if (!ALL_FLAGS.includes(name)) {
         throw new UsageError(`unknown option ${name}${didYouMean(name, ALL_FLAGS)}`);
@@ -169,6 +171,8 @@ async function main(argv: string[]): Promise<number> {
   if (typeof html === 'string') {
     if (html === '-') throw new UsageError('--html takes a file path (the page is not written to stdout)');
     await checkOutputFile(html, '--html');
+    // the page's script and styles, found now rather than after the run
+    assetDirs();
   }
   const quiet = a.flags.has('--quiet') || json === '-';
   const say = (s: string) => {

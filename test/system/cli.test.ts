@@ -222,6 +222,9 @@ describe('inputs and outputs checked first, every error one sentence', () => {
     oneSentence(await run(['analyze', LOG, '--stacks'], 20_000), 2, /--stacks is not an option of analyze/);
     oneSentence(await run(['analyze', LOG, '--quiet=yes'], 20_000), 2, /--quiet takes no value/);
     oneSentence(await run(['analyse', LOG], 20_000), 2, /unknown command "analyse": did you mean analyze\?/);
+    oneSentence(await run(['analyze', LOG, '--json='], 20_000), 2, /--json needs a value$/);
+    oneSentence(await run(['analyze', LOG, '--json', '--quiet'], 20_000), 2, /--json needs a value \(got the option --quiet\)/);
+    assert.equal(existsSync(path.join(ROOT, '--quiet')), false);
   });
 
   test('outputs that cannot be written are found before the investigation runs', async () => {
