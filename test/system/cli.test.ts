@@ -207,7 +207,8 @@ describe('inputs and outputs checked first, every error one sentence', () => {
   });
 
   test('an empty --variants is a usage error', async () => {
-    for (const v of ['', ',', ' , ']) oneSentence(await run(['investigate', 'samples/net', '--variants', v], 20_000), 2, /--variants ".*" names no variant: choose from default, pure, netgo, netcgo/);
+    for (const v of [',', ' , ', ',,']) oneSentence(await run(['investigate', 'samples/net', '--variants', v], 20_000), 2, /--variants ".*" names no variant: choose from default, pure, netgo, netcgo/);
+    oneSentence(await run(['investigate', 'samples/net', '--variants', ''], 20_000), 2, /--variants needs a value$/);
   });
 
   test('a missing DIR or a file as DIR names the folder, not go', async () => {
