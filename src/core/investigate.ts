@@ -104,6 +104,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
     throw new ToolError(`the timeout ${t} ms is out of range`, `give a timeout from 1 to ${MAX_TIMEOUT_SECONDS} seconds, or none for no limit`);
   }
   await checkFolder(opts.packageDir, 'the package folder', 'open or give the folder of a Go main package');
+  if (opts.cwd) await checkFolder(opts.cwd, 'the working folder', 'fix the goMemoryLens.cwd setting or leave it empty (the package folder)');
   const packageDir = path.resolve(opts.packageDir);
   progress({ step: 'locate', message: 'locating go and strace' });
   const go = opts.go ?? await findGo({ explicitPath: opts.goPath, goroot: opts.goroot, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) } });

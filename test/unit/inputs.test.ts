@@ -38,6 +38,7 @@ describe('investigate checks its options before it locates or runs anything', ()
   it('a missing package folder, or a file given as one, is an InputError that names it', async () => {
     await assert.rejects(investigate({ packageDir: '/no/such/package' }), (err: unknown) => err instanceof InputError && /the package folder \/no\/such\/package does not exist/.test(err.message));
     await assert.rejects(investigate({ packageDir: __filename }), (err: unknown) => err instanceof InputError && /is a file, not a folder/.test(err.message));
+    await assert.rejects(investigate({ packageDir: '.', cwd: '/no/such/cwd' }), (err: unknown) => err instanceof InputError && /the working folder \/no\/such\/cwd does not exist/.test(err.message));
   });
 });
 
