@@ -9,6 +9,7 @@ import { assetDirs, writeStandaloneHtml } from './core/report/htmlFile';
 import { BuildError, investigate, makeReport, TOOL_VERSION } from './core/investigate';
 import { renderBreakdown, renderMarkdown, renderTable } from './core/report/table';
 import { DEFAULT_VARIANTS, type Variant } from './core/run/build';
+import { labelRuns } from './core/run/variants';
 import { ToolError } from './core/run/tools';
 import { checkFolder, checkOutputFile, checkRegularFile, InputError, parseTimeoutSeconds, readRegularFile, writeOutput } from './core/inputs';
 import type { KernelSnapshotLike } from './core/analyze';
@@ -222,7 +223,10 @@ async function main(argv: string[]): Promise<number> {
     if (reports.length === 1) report = reports[0];
     else {
       // several packages side by side: one column per package and variant
-      const merged = reports.flatMap((r) => r.variants.map((v) => ({ ...v, name: `${path.basename(r.package ?? '')}/${v.name}` })));
+      const named = reports.flatMap((r) => r.variants.map((v) => ({ ...v, name: `${path.basename(r.package ?? '')}/${v.name}` })));
+      // two folders of one name (a/net b/net, or one folder twice) keep their columns apart: net/pure #2
+      const labels = labelRuns(named.map((v) => ({ name: v.name })));
+      const merged = named.map((v, i) => ({ ...v, name: labels[i].variant.name }));
       report = makeReport('investigation', merged, reports.map((r) => r.package).join(', '));
     }
   } else if (a.cmd === 'analyze') {
@@ -261,6 +265,12 @@ async function main(argv: string[]): Promise<number> {
   }
   return 0;
 }
+
+// a reader that stops early (`| head`) closes the pipe: that ends the output, it is no error to report
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

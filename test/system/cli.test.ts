@@ -3,7 +3,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -296,6 +297,16 @@ describe('inputs and outputs checked first, every error one sentence', () => {
   });
 });
 
+test('a reader that closes stdout early (| head) ends the output quietly', async () => {
+  const child = spawn(process.execPath, [CLI, 'analyze', 'test/fixtures/logs/net-pure-go1.23.strace'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = await once(child, 'close');
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
+  assert.equal(code, 0, stderr);
+});
+
 describe('a program that crashes: the table says how each variant ended', () => {
   test('a panic and a SIGSEGV in cgo code show in an "exit" row (real builds, real crashes)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'gml-crash-'));
@@ -309,13 +320,15 @@ describe('a program that crashes: the table says how each variant ended', () => 
       const panics = mod('panics', 'package main\n\nfunc main() {\n\tpanic("boom")\n}\n');
       const segv = mod('segv', 'package main\n\n/*\nstatic void crash(void) { volatile int *p = 0; *p = 1; }\n*/\nimport "C"\n\nfunc main() {\n\tC.crash()\n}\n');
       const json = path.join(dir, 'r.json');
-      const r = await run(['investigate', panics, segv, '--variants', 'default', '--json', json, '--quiet']);
+      // the same folder twice, too: its columns stay apart
+      const r = await run(['investigate', panics, segv, panics, '--variants', 'default', '--json', json, '--quiet']);
       assert.equal(r.code, 0, r.stderr);
       const exitRow = r.stdout.split('\n').find((l) => l.startsWith('exit '));
       assert.ok(exitRow, r.stdout);
-      assert.match(exitRow, /^exit +2 \(panic\) +2 \(SIGSEGV\)$/);
+      assert.match(exitRow, /^exit +2 \(panic\) +2 \(SIGSEGV\) +2 \(panic\)$/);
       const rep: Report = JSON.parse(readFileSync(json, 'utf8'));
-      assert.deepEqual(rep.variants.map((v) => v.run?.exitCode), [2, 2]);
+      assert.deepEqual(rep.variants.map((v) => v.run?.exitCode), [2, 2, 2]);
+      assert.deepEqual(rep.variants.map((v) => v.name), ['panics/default', 'segv/default', 'panics/default #2']);
       const md = await run(['analyze', 'test/fixtures/logs/net-pure-go1.23.strace', '--markdown'], 20_000);
       assert.doesNotMatch(md.stdout, /^\| exit/m, 'a clean exit adds no row');
     } finally {
