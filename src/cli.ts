@@ -168,6 +168,9 @@ async function main(argv: string[]): Promise<number> {
   // outputs first: a path that cannot be written must not be found after the whole run
   const json = a.flags.get('--json');
   const html = a.flags.get('--html');
+  if (typeof json === 'string' && typeof html === 'string' && json !== '-' && path.resolve(json) === path.resolve(html)) {
+    throw new UsageError(`--json and --html name the same file (${json}): give each its own`);
+  }
   if (typeof json === 'string' && json !== '-') await checkOutputFile(json, '--json');
   if (typeof html === 'string') {
     if (html === '-') throw new UsageError('--html takes a file path (the page is not written to stdout)');

@@ -101,7 +101,7 @@ export async function readRegularFile(file: string, what: string, fix: string, m
 export async function checkOutputFile(file: string, what: string): Promise<void> {
   const fix = `give ${what} a file path in a folder you can write to`;
   const st = await fsp.stat(file).catch(() => undefined);
-  if (st?.isDirectory()) throw new InputError(`${what} ${file} is a folder`, fix);
+  if (st?.isDirectory() || file.endsWith('/')) throw new InputError(`${what} ${file} is a folder`, fix);
   const dir = path.dirname(path.resolve(file));
   const dst = await fsp.stat(dir).catch(() => undefined);
   if (!dst) throw new InputError(`the folder of ${what} ${file} (${dir}) does not exist`, fix);

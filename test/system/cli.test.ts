@@ -233,12 +233,18 @@ describe('inputs and outputs checked first, every error one sentence', () => {
     for (const [flag, dest, re] of [
       ['--json', path.join(tmp, 'no-such-dir', 'r.json'), /the folder of --json .*r\.json \(.*no-such-dir\) does not exist/],
       ['--json', tmp, /--json .* is a folder: give --json a file path in a folder you can write to/],
+      ['--json', path.join(tmp, 'not-yet') + '/', /--json .*not-yet\/ is a folder/],
       ['--html', path.join(LOG, 'r.html'), /the folder of --html .* is a file/],
     ] as const) {
       const r = await run(['investigate', 'samples/net', '--variants', 'pure', flag, dest], 20_000);
       oneSentence(r, 2, re);
       assert.doesNotMatch(r.stderr, /\[build\]|\[trace\]/);
     }
+  });
+
+  test('--json and --html naming one file is a usage error', async () => {
+    const f = path.join(tmp, 'same');
+    oneSentence(await run(['analyze', LOG, '--json', f, '--html', `${tmp}/./same`], 20_000), 2, /--json and --html name the same file/);
   });
 
   test('a write that fails at the end names the file and the reason', async () => {
