@@ -72,13 +72,16 @@ export async function readRegularFile(file: string, what: string, fix: string, m
     const st = await fh.stat();
     if (!st.isFile()) throw new InputError(`${what} ${file} is ${kindOf(st)}, not a regular file`, fix);
     if (st.size > maxBytes) throw new InputError(`${what} ${file} is ${st.size} bytes, more than the ${maxBytes} it can be`, fix);
-    // read one byte past the limit, so a file that grows (or lies about its size, like those in /proc) is caught too
-    const buf = Buffer.alloc(Math.min(maxBytes + 1, Math.max(st.size + 1, 64 * 1024)));
+    // read up to one byte past the limit, growing the buffer: a file that grows, or lies about its size
+    // (those in /proc say 0), is caught too
+    let buf = Buffer.alloc(Math.min(maxBytes + 1, Math.max(st.size + 1, 64 * 1024)));
     let got = 0;
     for (;;) {
       if (got === buf.length) {
         if (buf.length > maxBytes) throw new InputError(`${what} ${file} is more than ${maxBytes} bytes`, fix);
-        break;
+        const bigger = Buffer.alloc(Math.min(maxBytes + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, got);
+        buf = bigger;
       }
       const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
       if (bytesRead === 0) break;

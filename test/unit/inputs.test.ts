@@ -55,5 +55,9 @@ describe('readRegularFile', () => {
     await assert.rejects(readRegularFile('/dev/zero', '--proc', 'fix it', 100), /is a character device, not a regular file/);
     // a file whose size says 0 but that reads without end, like those in /proc, stops at the cap
     await assert.rejects(readRegularFile('/proc/self/maps', '--proc', 'fix it', 16), /is more than 16 bytes/);
+    // and one that says 0 but holds more than the first buffer is read whole
+    const smaps = await readRegularFile('/proc/self/smaps', '--proc', 'fix it', 16 << 20);
+    assert.ok(smaps.length > 64 * 1024, String(smaps.length));
+    assert.match(smaps.slice(-200), /VmFlags:.*\n$/);
   });
 });
