@@ -171,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
   if (typeof json === 'string' && typeof html === 'string' && json !== '-' && path.resolve(json) === path.resolve(html)) {
     throw new UsageError(`--json and --html name the same file (${json}): give each its own`);
   }
+  if (json === '-' && a.flags.has('--markdown')) throw new UsageError('--json - and --markdown both write to stdout: write the JSON to a file, or leave out one of them');
   if (typeof json === 'string' && json !== '-') await checkOutputFile(json, '--json');
   if (typeof html === 'string') {
     if (html === '-') throw new UsageError('--html takes a file path (the page is not written to stdout)');

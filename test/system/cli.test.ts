@@ -245,6 +245,7 @@ describe('inputs and outputs checked first, every error one sentence', () => {
   test('--json and --html naming one file is a usage error', async () => {
     const f = path.join(tmp, 'same');
     oneSentence(await run(['analyze', LOG, '--json', f, '--html', `${tmp}/./same`], 20_000), 2, /--json and --html name the same file/);
+    oneSentence(await run(['analyze', LOG, '--json', '-', '--markdown'], 20_000), 2, /--json - and --markdown both write to stdout/);
   });
 
   test('a write that fails at the end names the file and the reason', async () => {
