@@ -1,10 +1,12 @@
 // The checks every user-given path and number passes before the engine reads, builds or runs anything.
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { InputError, MAX_TIMEOUT_SECONDS, parseTimeoutSeconds, readRegularFile } from '../../src/core/inputs';
+import { readElf } from '../../src/core/elf';
 import { investigate } from '../../src/core/investigate';
 import { ToolError } from '../../src/core/run/tools';
 
@@ -59,5 +61,19 @@ describe('readRegularFile', () => {
     const smaps = await readRegularFile('/proc/self/smaps', '--proc', 'fix it', 16 << 20);
     assert.ok(smaps.length > 64 * 1024, String(smaps.length));
     assert.match(smaps.slice(-200), /VmFlags:.*\n$/);
+  });
+});
+
+describe('readElf (the binary of an analysis, and its interpreter)', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'gml-elf-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('refuses a pipe, a device or a folder at once instead of waiting for a writer', { timeout: 10_000 }, async () => {
+    const fifo = path.join(tmp, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(readElf(fifo), /fifo: not a regular file \(a pipe or device\)/);
+    await assert.rejects(readElf('/dev/zero'), /not a regular file/);
+    await assert.rejects(readElf(tmp), /a folder, not an executable/);
+    assert.ok((await readElf('/bin/true')).loads.length > 0);
   });
 });
