@@ -149,7 +149,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       const mode = opts.mode ?? 'fast';
       log(`trace: ${strace.path} ${straceArgs({ binary: b.binary, args: opts.args, logFile, mode, stacks: opts.stacks }).join(' ')}`);
       const tr: TraceResult = await traceProgram({
-        strace, binary: b.binary, args: opts.args, cwd: opts.cwd ?? packageDir, env: opts.env, logFile, mode,
+        strace, binary: b.binary, args: opts.args, cwd: opts.cwd ?? packageDir, env: { ...(opts.env ?? {}), ...(v.env ?? {}) }, logFile, mode,
         stacks: opts.stacks, timeoutMs: opts.timeoutMs, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
         onOutput: opts.onOutput ? (d) => opts.onOutput!(v.name, d) : undefined,
         onStart: opts.onTraceStart ? (io) => opts.onTraceStart!(v.name, io) : undefined,
