@@ -5,12 +5,14 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
 import {
-  ProposedFeatures, TextDocumentSyncKind, TextDocuments, createConnection,
+  ProposedFeatures, StreamMessageWriter, TextDocumentSyncKind, TextDocuments, createConnection,
   type Connection, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeLenses, definitionAt, diagnostics, documentSymbols, foldingRanges, hoverAt } from './features';
+import { CheckedStreamReader } from './framing';
 import { CancelledError, LogIndex, execveBinary, type LineSource } from './logIndex';
 
 /** Lines of a TextDocument (its line table is computed once per version and cached by the document). */
@@ -171,7 +173,27 @@ function isFile(p: string): boolean {
   return existsSync(p) && statSync(p).isFile();
 }
 
-// createConnection reads --stdio / --node-ipc / --socket from the command line
-const connection = createConnection(ProposedFeatures.all);
+/**
+ * Over stdio, messages are read by CheckedStreamReader (framing.ts), which skips bad framing and says so on
+ * stderr, rather than by vscode-jsonrpc's reader, which goes deaf after it. What createConnection does for
+ * --stdio besides is done here too: exit when stdin ends (0 after a shutdown request, as the protocol asks),
+ * and keep console output off stdout, which carries the protocol.
+ */
+function stdioConnection(): Connection {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const connection = createConnection(ProposedFeatures.all, new CheckedStreamReader(process.stdin, log), new StreamMessageWriter(process.stdout));
+  let shutdown = false;
+  connection.onShutdown(() => {
+    shutdown = true;
+  });
+  const exit = () => process.exit(shutdown ? 0 : 1);
+  process.stdin.on('end', exit);
+  process.stdin.on('close', exit);
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) console[level] = (...args: unknown[]) => log(format(...args));
+  return connection;
+}
+
+// createConnection reads --node-ipc / --socket / --pipe from the command line
+const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
 new StraceLanguageServer(connection);
 connection.listen();
