@@ -56,8 +56,14 @@ export interface MappingHit {
 export interface IndexOptions {
   /** stop early when a newer version of the text arrived */
   isCancelled?: () => boolean;
-  /** yield to the event loop every this many characters, so requests are served during a long parse */
+  /** the text is fed to the parser in pieces of this many characters; after each, the time is looked at */
   sliceChars?: number;
+  /**
+   * yield to the event loop once this many ms of parsing have passed, so that requests are served during a
+   * long parse (0: after every piece). A time, not a size: a size that suits one log blocks for seconds on
+   * another that is slower to parse per byte.
+   */
+  sliceMs?: number;
   /** unparsed lines kept with their reason (all are counted) */
   keepUnparsed?: number;
 }
@@ -158,12 +164,15 @@ export class LogIndex {
         ix.onEvent(e, ending);
       },
     });
-    const slice = opts.sliceChars ?? 4 << 20;
-    for (let i = 0; i < text.length; i += slice) {
-      parser.write(text.slice(i, i + slice));
-      if (i + slice < text.length) {
+    const piece = opts.sliceChars ?? 64 << 10;
+    const budget = opts.sliceMs ?? 10;
+    let since = performance.now();
+    for (let i = 0; i < text.length; i += piece) {
+      parser.write(text.slice(i, i + piece));
+      if (i + piece < text.length && performance.now() - since >= budget) {
         await new Promise<void>((r) => setImmediate(r));
         if (opts.isCancelled?.()) throw new CancelledError();
+        since = performance.now();
       }
     }
     ending = true;

@@ -14,8 +14,9 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeLenses, definitionAt, diagnostics, documentSymbols, foldingRanges, hoverAt } from './features';
 import { CheckedStreamReader } from './framing';
 import { CancelledError, LogIndex, execveBinary, type LineSource } from './logIndex';
+import { TextLines } from './textLines';
 
-/** Lines of a TextDocument (its line table is computed once per version and cached by the document). */
+/** Lines of a TextDocument as it is now: for a hover before any index of the document exists. */
 class DocumentLines implements LineSource {
   constructor(private readonly doc: TextDocument) {}
 
@@ -138,16 +139,17 @@ export class StraceLanguageServer {
   }
 
   private async index(doc: TextDocument, state: LogState, job: NonNullable<LogState['inFlight']>): Promise<void> {
-    const lines = new DocumentLines(doc);
+    const isCancelled = () => job.cancelled;
     try {
-      // (reading lineCount builds the document's line table here rather than on the first hover)
-      const index = await LogIndex.build(doc.getText(), lines, { isCancelled: () => job.cancelled });
+      const text = doc.getText();
+      const lines = await TextLines.build(text, isCancelled);
+      const index = await LogIndex.build(text, lines, { isCancelled });
       if (job.cancelled) return;
       const done: Indexed = { version: job.version, index, lines };
       state.current = done;
       state.inFlight = undefined;
       state.settle(done);
-      this.connection.console.log(`${doc.uri}: ${doc.lineCount} lines indexed in ${index.parseMs.toFixed(0)} ms`);
+      this.connection.console.log(`${doc.uri}: ${lines.lineCount} lines indexed in ${index.parseMs.toFixed(0)} ms`);
       await this.connection.sendDiagnostics({ uri: doc.uri, version: job.version, diagnostics: diagnostics(index, lines) });
     } catch (err) {
       if (err instanceof CancelledError) return;
