@@ -56,7 +56,10 @@ export interface MappingHit {
 export interface IndexOptions {
   /** stop early when a newer version of the text arrived */
   isCancelled?: () => boolean;
-  /** the text is fed to the parser in pieces of this many characters; after each, the time is looked at */
+  /**
+   * the text is fed to the parser in pieces of this many characters, and the time looked at after each;
+   * by default the pieces are sized as it goes, to take a fraction of sliceMs however slow the lines are
+   */
   sliceChars?: number;
   /**
    * yield to the event loop once this many ms of parsing have passed, so that requests are served during a
@@ -73,6 +76,10 @@ export class CancelledError extends Error {
     super('superseded by a newer version of the document');
   }
 }
+
+/** the range of the parser's pieces, in characters */
+const MIN_PIECE = 1 << 10;
+const MAX_PIECE = 1 << 20;
 
 const THREAD_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MMAP_CALLS = new Set(['mmap', 'mmap2']);
@@ -164,12 +171,17 @@ export class LogIndex {
         ix.onEvent(e, ending);
       },
     });
-    const piece = opts.sliceChars ?? 64 << 10;
     const budget = opts.sliceMs ?? 10;
+    let piece = opts.sliceChars ?? 16 << 10;
     let since = performance.now();
-    for (let i = 0; i < text.length; i += piece) {
+    for (let i = 0; i < text.length; ) {
+      const t = performance.now();
       parser.write(text.slice(i, i + piece));
-      if (i + piece < text.length && performance.now() - since >= budget) {
+      i += piece;
+      const now = performance.now();
+      // a line may cost 100 ns or (many split calls in flight) milliseconds: aim each piece at a quarter of the budget
+      if (opts.sliceChars === undefined) piece = Math.max(MIN_PIECE, Math.min(MAX_PIECE, 2 * piece, Math.round((piece * budget) / 4 / Math.max(now - t, 0.01))));
+      if (i < text.length && now - since >= budget) {
         await new Promise<void>((r) => setImmediate(r));
         if (opts.isCancelled?.()) throw new CancelledError();
         since = performance.now();
