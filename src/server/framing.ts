@@ -251,6 +251,8 @@ export class FrameParser {
   }
 }
 
+const MAX_LOGGED = 100;
+
 /** The MessageReader the connection reads from: a FrameParser over a stream (stdin). */
 export class CheckedStreamReader extends AbstractMessageReader implements MessageReader {
   constructor(private readonly input: NodeJS.ReadableStream, private readonly log: (line: string) => void) {
@@ -258,7 +260,12 @@ export class CheckedStreamReader extends AbstractMessageReader implements Messag
   }
 
   listen(callback: DataCallback): Disposable {
-    const parser = new FrameParser(callback, (reason) => this.log(`strace language server: skipped input: ${reason}.`));
+    // a client that sends nothing but garbage must not fill the log: say so once past a hundred lines
+    let logged = 0;
+    const parser = new FrameParser(callback, (reason) => {
+      if (++logged <= MAX_LOGGED) this.log(`strace language server: skipped input: ${reason}.`);
+      else if (logged === MAX_LOGGED + 1) this.log(`strace language server: more input skipped; no more of it is logged.`);
+    });
     const onData = (d: Buffer | string) => parser.push(typeof d === 'string' ? Buffer.from(d, 'utf8') : d);
     const onError = (e: Error) => this.fireError(e);
     const onClose = () => this.fireClose();

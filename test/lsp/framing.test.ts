@@ -70,6 +70,16 @@ describe('the language server after bad framing', () => {
     });
   }
 
+  it('logs a hundred skips, then says it logs no more, and still answers', { timeout: 10_000 }, async () => {
+    const client = await serverWithLog(started);
+    client.raw('Content-Length: x\r\n\r\n'.repeat(150));
+    const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: URI } });
+    assert.equal(symbols[0]?.name, 'process 100 prog');
+    const logged = await client.stderrMatching(/no more of it is logged/);
+    assert.equal(logged.match(/skipped input: Content-Length "x"/g)?.length, 100);
+    assert.equal(await client.shutdown(), 0, client.stderr.join(''));
+  });
+
   it('a message written byte by byte is read whole, without a complaint', { timeout: 10_000 }, async () => {
     const client = await serverWithLog(started);
     const msg = Buffer.from(`Content-Length: ${body(950).length}\r\n\r\n${body(950)}`);
