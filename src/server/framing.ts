@@ -122,7 +122,7 @@ export class FrameParser {
   private need = 0;
   /** the last TAIL bytes of the body gathered so far (a header line may straddle two chunks) */
   private tail: Buffer = Buffer.alloc(0);
-  /** skipping to the next Content-Length header (and how many bytes were dropped, for the log line) */
+  /** skipping to the next Content-Length header */
   private skipping = false;
   /** where in `buf` to look for the next header: past the one that failed at 0, or from 0 in what is kept after a look */
   private skipFrom = 1;

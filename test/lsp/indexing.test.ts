@@ -68,4 +68,15 @@ describe('the language server while it indexes a big log', () => {
     const hover = (await bigHover)?.contents as { value: string } | undefined;
     assert.match(hover?.value ?? '', new RegExp(`\\*\\*(process|thread) \\d+\\*\\*.*last line ${lastLine + 1}\\.`, 's'));
   });
+
+  it('the outline of a log of 6,000 threads lists 5,000 and says how many more', { timeout: 60_000 }, async () => {
+    const lines = ['1000 09:00:00.000000 execve("./prog", ["./prog"], 0x7ffd /* 3 vars */) = 0 <0.000100>'];
+    for (let i = 0; i < 6000; i++) lines.push(`${2000 + i} 09:00:01.000000 futex(0x7f0000001000, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000010>`);
+    const uri = pathToFileURL(path.join(tmp, 'threads.strace')).href;
+    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'strace', version: 1, text: `${lines.join('\n')}\n` } });
+    const [p] = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+    assert.equal(p.detail, '6001 threads');
+    assert.equal(p.children!.length, 5001);
+    assert.equal(p.children![5000].name, '1001 more threads');
+  });
 });
