@@ -102,7 +102,7 @@ function readHeader(b: Buffer): Header {
   if (!/^\d+$/.test(lengthText)) return { kind: 'unusable', size: i, reason: `Content-Length "${lengthText.slice(0, 40)}" is not a byte count` };
   const length = Number(lengthText);
   if (length > MAX_CONTENT_LENGTH) {
-    return { kind: 'unusable', size: i, reason: `Content-Length ${lengthText} is above the ${MAX_CONTENT_LENGTH / 1024 / 1024} MiB limit` };
+    return { kind: 'unusable', size: i, reason: `Content-Length ${lengthText.length > 40 ? `${lengthText.slice(0, 40)}…` : lengthText} is above the ${MAX_CONTENT_LENGTH / 1024 / 1024} MiB limit` };
   }
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) return { kind: 'unusable', size: i, reason: `charset ${charset} is not utf-8` };
   return { kind: 'ok', size: i, length };
@@ -124,7 +124,7 @@ export class FrameParser {
   private tail: Buffer = Buffer.alloc(0);
   /** skipping to the next Content-Length header */
   private skipping = false;
-  /** where in `buf` to look for the next header: past the one that failed at 0, or from 0 in what is kept after a look */
+  /** where in `buf` to look for the next header (see skip) */
   private skipFrom = 1;
 
   constructor(
@@ -187,8 +187,9 @@ export class FrameParser {
     try {
       msg = JSON.parse(body.toString('utf8'));
     } catch (err) {
-      this.skip(`a ${body.length}-byte body that is not JSON (${(err as Error).message.slice(0, 80)})`);
-      // a Content-Length too long swallowed the start of the next message: look for it inside this body
+      // a Content-Length too long swallowed the start of the next message, too short left it after a few
+      // bytes of the body: look for it from the body's first byte
+      this.skip(`a ${body.length}-byte body that is not JSON (${(err as Error).message.slice(0, 80)})`, 0);
       this.buf = rest.length ? Buffer.concat([body, rest]) : body;
       return;
     }
@@ -198,10 +199,11 @@ export class FrameParser {
     else this.onMessage(msg as Message);
   }
 
-  private skip(reason: string): void {
+  /** `from` 1: the header that failed is at the start of `buf`, and must not be found again */
+  private skip(reason: string, from = 1): void {
     this.onSkipped(`${reason}; reading on from the next Content-Length header`);
     this.skipping = true;
-    this.skipFrom = 1;
+    this.skipFrom = from;
   }
 
   private drain(): void {
