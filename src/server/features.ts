@@ -172,17 +172,25 @@ function lineRange(lines: LineSource, line: number): Range {
 }
 
 /** Processes and their threads, each thread's range from its first line to its last. */
-export function documentSymbols(ix: LogIndex, lines: LineSource): DocumentSymbol[] {
+/**
+ * Threads listed in the outline of one process. A log of 10⁵ threads would otherwise cost seconds and tens
+ * of MB of JSON per outline request, with the server answering nothing else meanwhile.
+ */
+const MAX_OUTLINE_THREADS = 5000;
+
+export function documentSymbols(ix: LogIndex, lines: LineSource, maxThreads = MAX_OUTLINE_THREADS): DocumentSymbol[] {
   const out: DocumentSymbol[] = [];
   for (const p of ix.model.processes.values()) {
     const children: DocumentSymbol[] = [];
     let first = Infinity;
     let last = -1;
+    let threads = 0;
     for (const tid of new Set(p.tids)) {
       const span = ix.threads.get(tid);
       if (!span) continue;
       first = Math.min(first, span.first);
       last = Math.max(last, span.last);
+      if (++threads > maxThreads) continue;
       children.push({
         name: `thread ${tid}`,
         detail: howLabel(ix, tid),
@@ -194,9 +202,18 @@ export function documentSymbols(ix: LogIndex, lines: LineSource): DocumentSymbol
     if (last < 0) continue;
     const name = p.exe ? path.basename(p.exe) : p.command ?? '';
     const made = ix.thread(p.pid);
+    if (threads > maxThreads) {
+      children.push({
+        name: `${threads - maxThreads} more threads`,
+        detail: `the outline lists the first ${maxThreads}`,
+        kind: SymbolKind.Function,
+        range: { start: { line: first, character: 0 }, end: lineRange(lines, last).end },
+        selectionRange: lineRange(lines, first),
+      });
+    }
     out.push({
       name: `process ${p.pid}${name ? ` ${name}` : ''}`,
-      detail: `${children.length} thread${children.length === 1 ? '' : 's'}${made && made.how !== 'initial' && p.pid !== ix.model.mainPid ? `, ${howLabel(ix, p.pid)} by ${made.parentTid}` : ''}`,
+      detail: `${threads} thread${threads === 1 ? '' : 's'}${made && made.how !== 'initial' && p.pid !== ix.model.mainPid ? `, ${howLabel(ix, p.pid)} by ${made.parentTid}` : ''}`,
       kind: SymbolKind.Module,
       range: { start: { line: first, character: 0 }, end: lineRange(lines, last).end },
       selectionRange: lineRange(lines, first),

@@ -11,7 +11,7 @@ export { ANALYZE_COMMAND, ANALYZE_TITLE } from './features';
 export class LogSession {
   private constructor(readonly index: LogIndex, readonly lines: LineSource) {}
 
-  /** Parses the text once (slices of a few MB, yielding between them) and builds the per-line index. */
+  /** Parses the text once (in pieces, yielding to the event loop every 10 ms) and builds the per-line index. */
   static async open(text: string, lines: LineSource = new StringLines(text), opts?: IndexOptions): Promise<LogSession> {
     return new LogSession(await LogIndex.build(text, lines, opts), lines);
   }

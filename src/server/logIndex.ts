@@ -56,8 +56,17 @@ export interface MappingHit {
 export interface IndexOptions {
   /** stop early when a newer version of the text arrived */
   isCancelled?: () => boolean;
-  /** yield to the event loop every this many characters, so requests are served during a long parse */
+  /**
+   * the text is fed to the parser in pieces of this many characters, and the time looked at after each;
+   * by default the pieces are sized as it goes, to take a fraction of sliceMs however slow the lines are
+   */
   sliceChars?: number;
+  /**
+   * yield to the event loop once this many ms of parsing have passed, so that requests are served during a
+   * long parse (0: after every piece). A time, not a size: a size that suits one log blocks for seconds on
+   * another that is slower to parse per byte.
+   */
+  sliceMs?: number;
   /** unparsed lines kept with their reason (all are counted) */
   keepUnparsed?: number;
 }
@@ -67,6 +76,10 @@ export class CancelledError extends Error {
     super('superseded by a newer version of the document');
   }
 }
+
+/** the range of the parser's pieces, in characters */
+const MIN_PIECE = 1 << 10;
+const MAX_PIECE = 1 << 20;
 
 const THREAD_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MMAP_CALLS = new Set(['mmap', 'mmap2']);
@@ -158,12 +171,20 @@ export class LogIndex {
         ix.onEvent(e, ending);
       },
     });
-    const slice = opts.sliceChars ?? 4 << 20;
-    for (let i = 0; i < text.length; i += slice) {
-      parser.write(text.slice(i, i + slice));
-      if (i + slice < text.length) {
+    const budget = opts.sliceMs ?? 10;
+    let piece = opts.sliceChars ?? 16 << 10;
+    let since = performance.now();
+    for (let i = 0; i < text.length; ) {
+      const t = performance.now();
+      parser.write(text.slice(i, i + piece));
+      i += piece;
+      const now = performance.now();
+      // a line may cost 100 ns or (many split calls in flight) milliseconds: aim each piece at a quarter of the budget
+      if (opts.sliceChars === undefined) piece = Math.max(MIN_PIECE, Math.min(MAX_PIECE, 2 * piece, Math.round((piece * budget) / 4 / Math.max(now - t, 0.01))));
+      if (i < text.length && now - since >= budget) {
         await new Promise<void>((r) => setImmediate(r));
         if (opts.isCancelled?.()) throw new CancelledError();
+        since = performance.now();
       }
     }
     ending = true;

@@ -5,15 +5,18 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
 import {
-  ProposedFeatures, TextDocumentSyncKind, TextDocuments, createConnection,
+  ProposedFeatures, StreamMessageWriter, TextDocumentSyncKind, TextDocuments, createConnection,
   type Connection, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeLenses, definitionAt, diagnostics, documentSymbols, foldingRanges, hoverAt } from './features';
+import { CheckedStreamReader } from './framing';
 import { CancelledError, LogIndex, execveBinary, type LineSource } from './logIndex';
+import { TextLines } from './textLines';
 
-/** Lines of a TextDocument (its line table is computed once per version and cached by the document). */
+/** Lines of a TextDocument as it is now: for a hover before any index of the document exists. */
 class DocumentLines implements LineSource {
   constructor(private readonly doc: TextDocument) {}
 
@@ -136,16 +139,17 @@ export class StraceLanguageServer {
   }
 
   private async index(doc: TextDocument, state: LogState, job: NonNullable<LogState['inFlight']>): Promise<void> {
-    const lines = new DocumentLines(doc);
+    const isCancelled = () => job.cancelled;
     try {
-      // (reading lineCount builds the document's line table here rather than on the first hover)
-      const index = await LogIndex.build(doc.getText(), lines, { isCancelled: () => job.cancelled });
+      const text = doc.getText();
+      const lines = await TextLines.build(text, isCancelled);
+      const index = await LogIndex.build(text, lines, { isCancelled });
       if (job.cancelled) return;
       const done: Indexed = { version: job.version, index, lines };
       state.current = done;
       state.inFlight = undefined;
       state.settle(done);
-      this.connection.console.log(`${doc.uri}: ${doc.lineCount} lines indexed in ${index.parseMs.toFixed(0)} ms`);
+      this.connection.console.log(`${doc.uri}: ${lines.lineCount} lines indexed in ${index.parseMs.toFixed(0)} ms`);
       await this.connection.sendDiagnostics({ uri: doc.uri, version: job.version, diagnostics: diagnostics(index, lines) });
     } catch (err) {
       if (err instanceof CancelledError) return;
@@ -171,7 +175,27 @@ function isFile(p: string): boolean {
   return existsSync(p) && statSync(p).isFile();
 }
 
-// createConnection reads --stdio / --node-ipc / --socket from the command line
-const connection = createConnection(ProposedFeatures.all);
+/**
+ * Over stdio, messages are read by CheckedStreamReader (framing.ts), which skips bad framing and says so on
+ * stderr, rather than by vscode-jsonrpc's reader, which goes deaf after it. What createConnection does for
+ * --stdio besides is done here too: exit when stdin ends (0 after a shutdown request, as the protocol asks),
+ * and keep console output off stdout, which carries the protocol.
+ */
+function stdioConnection(): Connection {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const connection = createConnection(ProposedFeatures.all, new CheckedStreamReader(process.stdin, log), new StreamMessageWriter(process.stdout));
+  let shutdown = false;
+  connection.onShutdown(() => {
+    shutdown = true;
+  });
+  const exit = () => process.exit(shutdown ? 0 : 1);
+  process.stdin.on('end', exit);
+  process.stdin.on('close', exit);
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) console[level] = (...args: unknown[]) => log(format(...args));
+  return connection;
+}
+
+// createConnection reads --node-ipc / --socket / --pipe from the command line
+const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all);
 new StraceLanguageServer(connection);
 connection.listen();

@@ -81,6 +81,25 @@ export class LspClient {
     this.proc.stdin.write(body);
   }
 
+  /** Bytes written to the server's stdin as they are: for framing the server must survive. */
+  raw(data: Buffer | string): void {
+    this.proc.stdin.write(data);
+  }
+
+  /** Resolves once the server has written `re` to stderr. */
+  async stderrMatching(re: RegExp): Promise<string> {
+    for (;;) {
+      const all = this.stderr.join('');
+      if (re.test(all)) return all;
+      await new Promise<void>((resolve) => this.proc.stderr.once('data', () => resolve()));
+    }
+  }
+
+  /** The answer to a request sent with raw(), by its id. */
+  response<T>(id: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: (v) => resolve(v as T), reject }));
+  }
+
   request<T>(method: string, params: unknown): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -112,6 +131,11 @@ export class LspClient {
     });
     this.notify('initialized', {});
     return result;
+  }
+
+  /** Ends the server without the protocol (a test that failed must not leave it running). */
+  kill(): void {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill();
   }
 
   async shutdown(): Promise<number | null> {

@@ -15,7 +15,7 @@ describe('LogIndex', () => {
       const lines = new StringLines(text);
       const whole = await LogIndex.build(text, lines, { sliceChars: text.length + 1 });
       for (const sliceChars of [7, 4093]) {
-        const sliced = await LogIndex.build(text, lines, { sliceChars });
+        const sliced = await LogIndex.build(text, lines, { sliceChars, sliceMs: 0 });
         assert.deepEqual(sliced.kinds, whole.kinds);
         assert.deepEqual(sliced.partner, whole.partner);
         assert.deepEqual(sliced.pids, whole.pids);
@@ -37,7 +37,7 @@ describe('LogIndex', () => {
   it('stops with CancelledError when a newer version arrives', async () => {
     const text = readFileSync(path.join(LOGS, 'cgo-default-go1.23.strace'), 'latin1');
     let asked = 0;
-    await assert.rejects(LogIndex.build(text, new StringLines(text), { sliceChars: 1000, isCancelled: () => ++asked > 3 }), CancelledError);
+    await assert.rejects(LogIndex.build(text, new StringLines(text), { sliceChars: 1000, sliceMs: 0, isCancelled: () => ++asked > 3 }), CancelledError);
     assert.equal(asked, 4);
   });
 
