@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { analyzeLog } from './analyze';
 import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
+import { leftoverSentence } from './run/reaper';
 import { ToolError, findGo, findStrace, goVersion, type ToolLocation } from './run/tools';
 import { traceProgram, straceArgs, type PtyModule, type TraceIo, type TraceMode, type TraceResult } from './run/trace';
 import { SCHEMA_VERSION, type Report, type RunReport, type VariantReport } from '../protocol/report';
@@ -146,7 +147,8 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       const vr = await analyzeLog(logFile, { binary: b.binary, kernel: tr.atExit, name: v.name, signal: opts.signal });
       vr.run = runReport(b, tr, mode);
       vr.log.files = [path.basename(logFile)];
-      if (tr.timedOut) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
+      if (tr.leftovers) vr.partialReasons.push(leftoverSentence(tr.programExitMs ?? tr.wallMs, tr.leftovers));
+      if (tr.timedOut && tr.programExitMs === undefined) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
       if (tr.diskFull) vr.partialReasons.push('the disk holding the log filled up (no space left on device), so the run was stopped and the log is cut short');
       if (tr.signal && !tr.diskFull && !tr.timedOut) vr.partialReasons.push(`the program was killed by ${tr.signal}`);
       vr.partial = vr.partialReasons.length > 0;

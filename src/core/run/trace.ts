@@ -15,6 +15,7 @@ import {
   type ProcSample,
   type ProcSnapshot,
 } from './proc';
+import { describeProcess, tracedBy, type Leftover } from './reaper';
 import { ToolError, type ToolLocation } from './tools';
 
 export type { ProcSample, ProcSnapshot } from './proc';
@@ -27,6 +28,8 @@ export interface TraceIo {
   /** strace's pid (the traced program is its child) */
   pid: number;
   write(data: string): void;
+  /** end of input: closes the program's stdin pipe, or types the terminal's end-of-file character (Ctrl-D) */
+  end(): void;
   resize(cols: number, rows: number): void;
 }
 
@@ -79,6 +82,10 @@ export interface TraceResult {
   tracerPid?: number;
   /** the log's file system filled up: the run was stopped and the log is cut short */
   diskFull?: boolean;
+  /** when (ms after the start) strace logged the program's own exit */
+  programExitMs?: number;
+  /** processes the program started that were still running after it exited, and were killed */
+  leftovers?: Leftover[];
 }
 
 export const OUTPUT_CAP = 1024 * 1024;
@@ -93,6 +100,11 @@ const SAMPLES_CAP = 3000;
 const LOG_POLL_MS = 15;
 /** strace exits by itself once its tracees are killed; only if it does not, is it killed too. */
 const STRACE_GRACE_MS = 2000;
+/**
+ * How long after the program's exit its children may take to finish on their own before they count as left
+ * running, beyond the exit pause (a child that exits then is held there too).
+ */
+const LINGER_MS = 500;
 
 /**
  * 'fast' traces only what the memory model needs, filtered in the kernel (--seccomp-bpf). strace (6.1) moves a
@@ -158,6 +170,7 @@ interface Child {
   pid: number;
   ptyUsed: boolean;
   write(data: string): void;
+  end(): void;
   resize(cols: number, rows: number): void;
   onData(cb: (data: string) => void): void;
   onExit(cb: (code: number | null, signal: string | null) => void): void;
@@ -175,10 +188,17 @@ function loadNodePty(): PtyModule {
 
 function startPty(pty: PtyModule | undefined, file: string, args: string[], opts: { cwd: string; env: Record<string, string>; cols: number; rows: number }): Child {
   const p: IPty = (pty ?? loadNodePty()).spawn(file, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
+  let lastChar = '\n';
   return {
     pid: p.pid,
     ptyUsed: true,
-    write: (d) => p.write(d),
+    write: (d) => {
+      if (d) lastChar = d[d.length - 1];
+      p.write(d);
+    },
+    // In canonical mode Ctrl-D ends input only on an empty line; after a partial line the first one just hands
+    // that line to the reader, so a second is needed.
+    end: () => p.write(lastChar === '\n' || lastChar === '\r' ? '\x04' : '\x04\x04'),
     // VS Code may resize the terminal after the program is gone; a closed pty throws ENOTTY then
     resize: (c, r) => { try { p.resize(c, r); } catch { /* closed */ } },
     onData: (cb) => void p.onData(cb),
@@ -200,6 +220,7 @@ function startPipes(file: string, args: string[], opts: { cwd: string; env: Reco
     pid: c.pid,
     ptyUsed: false,
     write: (d) => void c.stdin.write(d),
+    end: () => void c.stdin.end(),
     resize: () => {},
     onData: (cb) => void dataCbs.push(cb),
     onExit: (cb) => void c.on('close', (code, sig) => cb(code, sig)),
@@ -295,6 +316,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   let snapshotTaken = false;
   let snapshotDone: Promise<void> = Promise.resolve();
   let programExit: { code: number | null; signal: string | null } | undefined;
+  let programExitMs: number | undefined;
   let timedOut = false;
   let cancelled = false;
   let logOffset = 0;
@@ -325,6 +347,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     if (exited && Number(exited[1]) === tgid) programExit = { code: Number(exited[2]), signal: null };
     const killed = KILLED_RE.exec(line);
     if (killed && Number(killed[1]) === tgid) programExit = { code: null, signal: killed[2] };
+    if (programExit) programExitMs ??= elapsed();
   };
 
   // strace writes each syscall's entry as soon as it happens, even the unfinished "exit_group(0" (checked
@@ -365,8 +388,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   };
   // the log is read every poll (the exit_group line must be seen at once); free space every tenth is plenty
   let polls = 0;
+  const lingerMs = (opts.exitPauseUs ?? 500000) / 1000 + LINGER_MS;
   const logTimer = setInterval(() => {
     void readLog().catch(() => {});
+    if (programExitMs !== undefined && !stopping && elapsed() - programExitMs >= lingerMs) void stopLeftovers();
     if (++polls % SPACE_CHECK_EVERY === 0) void checkSpace().catch(() => {});
   }, LOG_POLL_MS);
   const sampleTimer = setInterval(() => {
@@ -398,6 +423,16 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     stopping ??= stopTree(child.pid, exited);
     return stopping;
   };
+  // strace -f waits for every tracee: a child the program left running (a daemon) would hold the run until the
+  // timeout. Once the program has exited, whatever strace still traces is named in the report and stopped.
+  const leftovers: Leftover[] = [];
+  const stopLeftovers = () => {
+    for (const pid of tracedBy(child.pid)) {
+      const d = describeProcess(pid);
+      if (d) leftovers.push(d);
+    }
+    return stop();
+  };
   const timeout = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), void stop()), opts.timeoutMs) : undefined;
   const onAbort = () => {
     cancelled = true;
@@ -405,7 +440,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  opts.onStart?.({ pid: child.pid, write: (d) => child.write(d), resize: (c, r) => child.resize(c, r) });
+  opts.onStart?.({ pid: child.pid, write: (d) => child.write(d), end: () => child.end(), resize: (c, r) => child.resize(c, r) });
 
   let straceExit: { code: number | null; signal: string | null };
   try {
@@ -461,6 +496,8 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     logBytes,
     tracerPid: child.pid,
     ...(diskFull ? { diskFull } : {}),
+    ...(programExitMs !== undefined ? { programExitMs } : {}),
+    ...(leftovers.length > 0 ? { leftovers } : {}),
   };
 }
 
@@ -478,7 +515,8 @@ async function stopTree(stracePid: number, exited: Promise<unknown>): Promise<vo
   void exited.then(() => (done = true));
   const deadline = Date.now() + STRACE_GRACE_MS;
   while (!done && Date.now() < deadline) {
-    for (const pid of descendantsOf(stracePid).reverse()) killQuietly(pid);
+    // a child that called setsid() and outlived its parent hangs under PID 1, not under strace: ptrace finds it
+    for (const pid of new Set([...descendantsOf(stracePid).reverse(), ...tracedBy(stracePid)])) killQuietly(pid);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
   }
   if (!done) {
