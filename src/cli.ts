@@ -10,6 +10,7 @@ import { writeStandaloneHtml } from './core/report/htmlFile';
 import { BuildError, investigate, makeReport, TOOL_VERSION } from './core/investigate';
 import { renderBreakdown, renderMarkdown, renderTable } from './core/report/table';
 import { DEFAULT_VARIANTS, type Variant } from './core/run/build';
+import { InputFeed } from './core/run/inputFeed';
 import { ToolError } from './core/run/tools';
 import type { Report } from './protocol/report';
 
@@ -25,6 +26,9 @@ Usage:
       --mode fast|full  fast: seccomp-filtered memory+thread calls (default); full: every call
       --stacks          record a call stack for each call (strace -k)
       --timeout SEC     kill a program that runs longer (default 60)
+      --build-timeout SEC
+                        stop a variant's build (go list, go build and what they start) that takes
+                        longer (default 600)
       --no-pty          run without a pseudo-terminal
       --keep            keep the temporary folder with binaries and logs
       --jobs N          trace N variants at once (default: one per core)
@@ -49,7 +53,7 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--jobs', '--variants', '--json', '--mode', '--timeout', '--binary', '--proc', '--html']);
+const VALUE_FLAGS = new Set(['--build-timeout', '--jobs', '--variants', '--json', '--mode', '--timeout', '--binary', '--proc', '--html']);
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { positional: [], programArgs: [], flags: new Map() };
@@ -113,6 +117,8 @@ async function main(argv: string[]): Promise<number> {
     if (mode !== 'fast' && mode !== 'full') throw new UsageError('--mode is fast or full');
     const timeout = Number(a.flags.get('--timeout') ?? 60);
     if (!(timeout > 0)) throw new UsageError('--timeout takes a number of seconds');
+    const buildTimeout = Number(a.flags.get('--build-timeout') ?? 600);
+    if (!(buildTimeout > 0)) throw new UsageError('--build-timeout takes a number of seconds');
     const jobsFlag = a.flags.get('--jobs');
     const jobs = jobsFlag === undefined ? undefined : Number(jobsFlag);
     if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError('--jobs takes a whole number, 1 or more');
@@ -122,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
     const reports: Report[] = [];
+    // every program reads what the CLI reads (a pipe, a file, /dev/null, the terminal) and sees its end
+    const input = new InputFeed(process.stdin, say);
     try {
       for (const dir of dirs) {
         const res = await investigate({
@@ -131,10 +139,12 @@ async function main(argv: string[]): Promise<number> {
           mode,
           stacks: a.flags.has('--stacks'),
           timeoutMs: timeout * 1000,
+          buildTimeoutMs: buildTimeout * 1000,
           usePty: !a.flags.has('--no-pty'),
           keep: a.flags.has('--keep'),
           traceJobs: jobs,
           signal: ac.signal,
+          onTraceStart: (_variant, io) => input.attach(io),
           onProgress: (p) => say(`[${p.step}]${dirs.length > 1 ? ` ${dir}:` : ''} ${p.message}`),
           log: (l) => (a.flags.has('--debug') ? say(`  ${l}`) : undefined),
         });
@@ -143,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
         if (res.workDir) say(`binaries and logs kept in ${res.workDir}`);
       }
     } finally {
+      input.close();
       process.off('SIGINT', onSig);
       process.off('SIGTERM', onSig);
     }

@@ -29,6 +29,8 @@ export interface InvestigateOptions {
   mode?: TraceMode;
   stacks?: boolean;
   timeoutMs?: number;
+  /** each variant's build (go list and go build) is stopped after this long; default 10 min */
+  buildTimeoutMs?: number;
   /** a go already located by the caller (an editor asks its Go extension first); else goPath/goroot/findGo */
   go?: ToolLocation;
   goPath?: string;
@@ -112,14 +114,25 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
     const builds: Array<BuildResult | BuildFailure> = new Array(variants.length);
     let next = 0;
     const jobs = Math.max(1, Math.min(variants.length, os.cpus().length));
-    await Promise.all(Array.from({ length: jobs }, async () => {
-      while (next < variants.length) {
+    // one build that throws (a timeout) stops the others: none may run on into the folder being removed
+    const buildStop = new AbortController();
+    const buildSignal = opts.signal ? AbortSignal.any([opts.signal, buildStop.signal]) : buildStop.signal;
+    const buildsSettled = await Promise.allSettled(Array.from({ length: jobs }, async () => {
+      while (next < variants.length && !buildSignal.aborted) {
         const i = next++;
         const v = variants[i];
         progress({ step: 'build', variant: v.name, index: i + 1, total: variants.length, message: `building ${v.name} (${i + 1} of ${variants.length})` });
-        builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: opts.signal, log });
+        try {
+          builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: buildSignal, timeoutMs: opts.buildTimeoutMs, log });
+        } catch (err) {
+          buildStop.abort();
+          throw err;
+        }
       }
     }));
+    const buildFailed = buildsSettled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Error && r.reason.name === 'AbortError' && !opts.signal?.aborted));
+    if (buildFailed) throw buildFailed.reason;
+    if (opts.signal?.aborted) throw new CancelledError('building');
     const failures = builds.filter((b): b is BuildFailure => !b.ok);
     if (failures.length > 0) throw new BuildError(failures);
 

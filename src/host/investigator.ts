@@ -157,6 +157,7 @@ export class Investigator extends Disposable {
             mode: settings.traceMode,
             stacks: settings.stacks,
             timeoutMs: settings.timeoutSeconds * 1000,
+            buildTimeoutMs: settings.buildTimeoutSeconds * 1000,
             go: goChoice.go,
             strace,
             signal: abort.signal,

@@ -14,6 +14,7 @@ export interface Settings {
   /** where the program runs; empty = the package folder */
   cwd: string;
   timeoutSeconds: number;
+  buildTimeoutSeconds: number;
   traceMode: TraceMode;
   stacks: boolean;
   stracePath: string;
@@ -26,6 +27,7 @@ export function readSettings(scope?: vscode.Uri): { settings: Settings; problems
   const { variants, problems } = parseVariants(c.get('variants'));
   const mode = c.get<string>('traceMode');
   const timeout = Number(c.get('timeoutSeconds'));
+  const buildTimeout = Number(c.get('buildTimeoutSeconds'));
   const args = c.get<unknown>('programArgs');
   return {
     settings: {
@@ -34,6 +36,7 @@ export function readSettings(scope?: vscode.Uri): { settings: Settings; problems
       env: stringRecord(c.get('env')) ?? {},
       cwd: c.get<string>('cwd')?.trim() ?? '',
       timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+      buildTimeoutSeconds: Number.isFinite(buildTimeout) && buildTimeout > 0 ? buildTimeout : 600,
       traceMode: mode === 'full' ? 'full' : 'fast',
       stacks: c.get<boolean>('stacks') === true,
       stracePath: c.get<string>('stracePath')?.trim() ?? '',

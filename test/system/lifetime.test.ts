@@ -2,13 +2,29 @@
 // a daemon (setsid) and exits, a CLI killed with SIGKILL mid-run, a program that reads stdin to the end, a
 // build that hangs. Nothing of the run may outlive it, and no step may wait for a timeout it need not.
 import { strict as assert } from 'node:assert';
+import { spawn, type StdioOptions } from 'node:child_process';
 import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { investigate, type InvestigateOptions } from '../../src/core/investigate';
+import { ToolError, investigate, type InvestigateOptions } from '../../src/core/investigate';
 import { isAlive } from '../../src/core/run/proc';
+import type { Report } from '../../src/protocol/report';
 import { writeModule } from './helpers/goModule';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/cli.js');
+
+/** Runs the CLI with the given stdin (data to pipe in, or a file descriptor such as /dev/null's). */
+function runCli(args: string[], stdin: { data: string } | { fd: number }): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = Date.now();
+  const stdio: StdioOptions = ['data' in stdin ? 'pipe' : stdin.fd, 'ignore', 'pipe'];
+  const c = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio });
+  if ('data' in stdin) c.stdin!.end(stdin.data);
+  let stderr = '';
+  c.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => c.on('close', (code) => resolve({ code, stderr, ms: Date.now() - started })));
+}
 
 /** Live processes (any parent) whose command line names a private build folder: strace, the program, its children. */
 function runProcesses(marker = 'go-memory-lens-'): string[] {
@@ -66,6 +82,22 @@ func main() {
 }
 `;
 
+// Reads its whole input, then says what it read: it finishes only if its input ends.
+const CAT = `package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	b, err := io.ReadAll(os.Stdin)
+	fmt.Printf("read %d bytes (err %v): %s\\n", len(b), err, strings.ToUpper(strings.TrimSpace(string(b))))
+}
+`;
+
 describe('nothing of a run outlives it', () => {
   let dir = '';
   const base = (over: Partial<InvestigateOptions>): InvestigateOptions => ({ packageDir: '', variants: [{ name: 'pure', env: { CGO_ENABLED: '0' } }], timeoutMs: 30_000, ...over });
@@ -95,7 +127,68 @@ describe('nothing of a run outlives it', () => {
       assert.equal(v.run?.timedOut, false);
       assert.equal(v.run?.exitCode, 0);
       // the build is most of it; the trace itself must not wait for the 30 s timeout
-      assert.ok(v.run!.wallMs < 5000, `the trace took ${v.run!.wallMs} ms (${took} ms in all)`);
+      assert.ok((v.run?.wallMs ?? Infinity) < 5000, `the trace took ${v.run?.wallMs} ms (${took} ms in all)`);
     });
   }
+
+  describe('a program that reads its input to the end finishes', () => {
+    let pkg = '';
+    before(async () => {
+      pkg = await writeModule(dir, 'cat', CAT);
+    });
+    const cases: Array<{ name: string; flags: string[]; stdin: 'devnull' | string; expect: RegExp }> = [
+      { name: 'piped data, --no-pty', flags: ['--no-pty'], stdin: 'hello from a pipe\nsecond line\n', expect: /read 30 bytes \(err <nil>\): HELLO FROM A PIPE\nSECOND LINE/ },
+      { name: 'piped data without a final newline, in a pty', flags: [], stdin: 'no newline', expect: /read 10 bytes \(err <nil>\): NO NEWLINE/ },
+      { name: 'stdin /dev/null, in a pty', flags: [], stdin: 'devnull', expect: /read 0 bytes \(err <nil>\)/ },
+      { name: 'stdin /dev/null, --no-pty', flags: ['--no-pty'], stdin: 'devnull', expect: /read 0 bytes \(err <nil>\)/ },
+    ];
+    for (const c of cases) {
+      it(`${c.name}: the program sees the data and its end`, async () => {
+        const json = path.join(dir, 'cat.json');
+        const devnull = c.stdin === 'devnull' ? await fsp.open('/dev/null', 'r') : undefined;
+        try {
+          const args = ['investigate', pkg, '--variants', 'pure,netgo', '--timeout', '30', '--json', json, '--quiet', ...c.flags];
+          const r = await runCli(args, devnull ? { fd: devnull.fd } : { data: c.stdin });
+          assert.equal(r.code, 0, r.stderr);
+          const report = JSON.parse(await fsp.readFile(json, 'utf8')) as Report;
+          // both variants get the same input, the one traced second too
+          for (const v of report.variants) {
+            assert.match(v.run?.output ?? '', c.expect, v.name);
+            assert.equal(v.run?.timedOut, false);
+            assert.ok((v.run?.wallMs ?? Infinity) < 5000, `${v.name}: the trace took ${v.run?.wallMs} ms`);
+          }
+        } finally {
+          await devnull?.close();
+        }
+      });
+    }
+
+    it('through the API with no one to type (no onTraceStart): end of input at once', async () => {
+      for (const usePty of [true, false]) {
+        const { report } = await investigate(base({ packageDir: pkg, usePty }));
+        assert.match(report.variants[0].run?.output ?? '', /read 0 bytes \(err <nil>\)/);
+        assert.equal(report.variants[0].run?.timedOut, false);
+      }
+    });
+  });
+
+  it('a build that hangs (a -toolexec that never returns) is stopped at the build timeout with every process it started', async () => {
+    const pkg = await writeModule(dir, 'hangs', 'package main\n\nfunc main() {}\n');
+    const pids = path.join(dir, 'toolexec.pids');
+    const hang = path.join(dir, 'hang-toolexec.sh');
+    // the tool go runs first (to ask its version) waits forever, with a child in its own session
+    await fsp.writeFile(hang, `#!/bin/sh\necho $$ >> '${pids}'\nsetsid sleep 3600 &\necho $! >> '${pids}'\nwait\n`, { mode: 0o755 });
+    const started = Date.now();
+    await assert.rejects(investigate(base({ packageDir: pkg, buildEnv: { GOFLAGS: `-toolexec=${hang}` }, buildTimeoutMs: 3000 })), (e: unknown) => {
+      assert.ok(e instanceof ToolError, String(e));
+      assert.equal(e.message, 'go build of the pure variant did not finish within 3 s and was stopped with every process it started');
+      assert.match(e.fix, /--build-timeout/);
+      return true;
+    });
+    const took = Date.now() - started;
+    assert.ok(took < 10_000, `took ${took} ms`);
+    const started2 = (await fsp.readFile(pids, 'utf8')).split('\n').filter(Boolean).map(Number);
+    assert.ok(started2.length >= 2, 'the hanging tool ran');
+    assert.ok(await eventually(() => started2.every((p) => !isAlive(p)), 5000), `still alive: ${started2.filter(isAlive).join(', ')}`);
+  });
 });

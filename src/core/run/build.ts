@@ -5,7 +5,8 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadedImageSize, readElf } from '../elf';
-import { execTool, type ToolLocation } from './tools';
+import { descendantsOf, killQuietly } from './proc';
+import { ToolError, execTool, type ToolLocation } from './tools';
 
 export interface Variant {
   name: string;
@@ -66,8 +67,13 @@ export interface BuildOptions {
   variant: Variant;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** the whole variant's go commands (list, build) must finish within this; default DEFAULT_BUILD_TIMEOUT_MS */
+  timeoutMs?: number;
   log?: (line: string) => void;
 }
+
+/** A build that waits on a module download or a hung -toolexec must not hang the run: 10 minutes, then stopped. */
+export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** A 0700 folder under os.tmpdir(): binaries built there cannot be swapped by another user before we run them. */
 export async function makePrivateTempDir(prefix: string): Promise<string> {
@@ -101,6 +107,30 @@ function binaryName(packageDir: string, variant: Variant): string {
 }
 
 export async function buildVariant(opts: BuildOptions): Promise<BuildResult | BuildFailure> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(), timeoutMs);
+  try {
+    return await buildSteps({ ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal });
+  } catch (err) {
+    if (timer.signal.aborted && !opts.signal?.aborted) {
+      throw new ToolError(
+        `go build of the ${opts.variant.name} variant did not finish within ${formatSeconds(timeoutMs)} and was stopped with every process it started`,
+        'if it waits for a module download, check the network and GOPROXY (or run `go mod download` first); if the build is only slow, raise --build-timeout (the goMemoryLens.buildTimeoutSeconds setting)',
+      );
+    }
+    throw err;
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return s >= 120 && s % 60 === 0 ? `${s / 60} min` : `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+async function buildSteps(opts: BuildOptions): Promise<BuildResult | BuildFailure> {
   const { variant } = opts;
   const packageDir = path.resolve(opts.packageDir);
   const goPath = variant.goBinary ?? opts.go.path;
@@ -111,7 +141,7 @@ export async function buildVariant(opts: BuildOptions): Promise<BuildResult | Bu
   const command = [goPath, 'build', ...flags, '-o', binary, '.'];
 
   // `go build -o` of a non-main package writes nothing useful; say so instead of a confusing later error.
-  const listed = await execTool(goPath, ['list', '-e', ...flags, '-f', '{{.Name}}', '.'], { cwd: packageDir, env, signal: opts.signal });
+  const listed = await runGroup(goPath, ['list', '-e', ...flags, '-f', '{{.Name}}', '.'], { cwd: packageDir, env, signal: opts.signal });
   const pkgName = listed.stdout.trim();
   if (listed.code === 0 && pkgName && pkgName !== 'main') {
     const stderr = `${packageDir} holds package ${pkgName}, not package main: only a main package builds a program to trace\n`;
@@ -123,7 +153,7 @@ export async function buildVariant(opts: BuildOptions): Promise<BuildResult | Bu
   const started = Date.now();
   const [built, cgo] = await Promise.all([
     runGroup(goPath, command.slice(1), { cwd: packageDir, env, signal: opts.signal, onStderrLine: log }),
-    execTool(goPath, ['list', '-e', '-deps', ...flags, '-f', '{{if .CgoFiles}}{{.ImportPath}}{{end}}', '.'], { cwd: packageDir, env, signal: opts.signal }),
+    runGroup(goPath, ['list', '-e', '-deps', ...flags, '-f', '{{if .CgoFiles}}{{.ImportPath}}{{end}}', '.'], { cwd: packageDir, env, signal: opts.signal }),
   ]);
   const durationMs = Date.now() - started;
   if (built.code !== 0) {
@@ -161,17 +191,21 @@ function describeCommand(command: string[], variant: Variant): string {
 }
 
 /**
- * Runs go in its own process group so that cancelling also stops the compilers and linkers it started
- * (killing only `go` would leave them running).
+ * Runs go in its own process group so that cancelling (or the build timeout) also stops the compilers, linkers
+ * and -toolexec tools it started: killing only `go` would leave them running, and one that made its own
+ * session is found as go's descendant.
  */
 function runGroup(
   file: string,
   args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; onStderrLine: (line: string) => void },
-): Promise<{ code: number | null; stderr: string }> {
+  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; onStderrLine?: (line: string) => void },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(abortError());
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (stdout += d));
     let stderr = '';
     let pending = '';
     child.stderr.setEncoding('utf8');
@@ -180,14 +214,12 @@ function runGroup(
       pending += d;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const l of lines) opts.onStderrLine(l);
+      for (const l of lines) opts.onStderrLine?.(l);
     });
     const onAbort = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      if (child.pid === undefined) return;
+      for (const pid of descendantsOf(child.pid).reverse()) killQuietly(pid);
+      killQuietly(-child.pid);
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
@@ -196,9 +228,9 @@ function runGroup(
     });
     child.on('close', (code) => {
       opts.signal?.removeEventListener('abort', onAbort);
-      if (pending) opts.onStderrLine(pending);
+      if (pending) opts.onStderrLine?.(pending);
       if (opts.signal?.aborted) return reject(abortError());
-      resolve({ code, stderr });
+      resolve({ code, stdout, stderr });
     });
   });
 }

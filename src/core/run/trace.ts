@@ -55,6 +55,7 @@ export interface TraceOptions {
   /** program output (pty data) as it arrives, for a live terminal */
   onOutput?: (data: string) => void;
   onProcSample?: (s: ProcSample) => void;
+  /** the program's input: write to it, end it; without onStart the program gets end of input at once */
   onStart?: (io: TraceIo) => void;
   /** how long strace holds the program on entry to exit_group; default 500000 */
   exitPauseUs?: number;
@@ -440,7 +441,17 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  opts.onStart?.({ pid: child.pid, write: (d) => child.write(d), end: () => child.end(), resize: (c, r) => child.resize(c, r) });
+  // input that arrives after strace has gone has nowhere to go (a closed pty throws)
+  let straceGone = false;
+  void exited.then(() => (straceGone = true));
+  opts.onStart?.({
+    pid: child.pid,
+    write: (d) => void (straceGone || child.write(d)),
+    end: () => void (straceGone || child.end()),
+    resize: (c, r) => child.resize(c, r),
+  });
+  // nobody can type to the program: a program that reads its input gets end of input, not a wait for the timeout
+  if (!opts.onStart) child.end();
 
   let straceExit: { code: number | null; signal: string | null };
   try {
