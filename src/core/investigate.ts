@@ -2,13 +2,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { analyzeLog } from './analyze';
-import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
+import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeStaleTempDirs, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
 import { leftoverSentence } from './run/reaper';
 import { ToolError, findGo, findStrace, goVersion, type ToolLocation } from './run/tools';
 import { traceProgram, straceArgs, type PtyModule, type TraceIo, type TraceMode, type TraceResult } from './run/trace';
 import { SCHEMA_VERSION, type Report, type RunReport, type VariantReport } from '../protocol/report';
 
 export const TOOL_VERSION = '0.1.0';
+/** the private folders of runs: go-memory-lens-PID-XXXXXX */
+const TEMP_PREFIX = 'go-memory-lens-';
 
 export interface Progress {
   step: 'locate' | 'build' | 'trace' | 'analyze' | 'done';
@@ -107,7 +109,8 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
   log(`strace: ${strace.path} (${strace.why})`);
   if (process.platform !== 'linux') throw new ToolError(`tracing needs Linux (this is ${process.platform})`, 'run it on Linux, or analyze a log captured there with `go-memory-lens analyze LOG`');
 
-  const workDir = await makePrivateTempDir('go-memory-lens-');
+  for (const stale of await removeStaleTempDirs(TEMP_PREFIX)) log(`removed ${stale}, left by a run that was killed`);
+  const workDir = await makePrivateTempDir(TEMP_PREFIX);
   let kept = false;
   try {
     // builds in parallel, as many at once as there are cores (the toolchain itself is parallel too)

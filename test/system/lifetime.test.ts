@@ -98,6 +98,9 @@ func main() {
 }
 `;
 
+// Like DAEMON, but it stays running itself too: a run the CLI is killed in the middle of.
+const DAEMON_AND_WAIT = DAEMON.replace('time.Sleep(200 * time.Millisecond)', 'time.Sleep(time.Hour)');
+
 describe('nothing of a run outlives it', () => {
   let dir = '';
   const base = (over: Partial<InvestigateOptions>): InvestigateOptions => ({ packageDir: '', variants: [{ name: 'pure', env: { CGO_ENABLED: '0' } }], timeoutMs: 30_000, ...over });
@@ -191,4 +194,26 @@ describe('nothing of a run outlives it', () => {
     assert.ok(started2.length >= 2, 'the hanging tool ran');
     assert.ok(await eventually(() => started2.every((p) => !isAlive(p)), 5000), `still alive: ${started2.filter(isAlive).join(', ')}`);
   });
+
+  for (const flags of [[], ['--no-pty']]) {
+    it(`the CLI killed with SIGKILL mid-run${flags.length ? ' (--no-pty)' : ''}: strace, the program and its daemon die; the next run removes the folder`, async () => {
+      const pkg = await writeModule(dir, `killed${flags.length}`, DAEMON_AND_WAIT);
+      const cli = spawn(process.execPath, [CLI, 'investigate', pkg, '--variants', 'pure', '--timeout', '120', '--quiet', ...flags], { cwd: ROOT, stdio: 'ignore' });
+      const closed = new Promise((r) => cli.on('close', r));
+      const marker = `go-memory-lens-${cli.pid}-`;
+      // strace, the program and both its children are running once the daemon shows up
+      assert.ok(await eventually(() => runProcesses(marker).some((p) => / daemon$/.test(p)), 120_000), 'the program and its daemon started');
+      assert.ok(runProcesses(marker).length >= 4, runProcesses(marker).join('\n'));
+      const folder = readdirSync(os.tmpdir()).filter((d) => d.startsWith(marker));
+      assert.equal(folder.length, 1);
+      cli.kill('SIGKILL');
+      await closed;
+      assert.ok(await eventually(() => runProcesses(marker).length === 0, 10_000), `left running: ${runProcesses(marker).join('\n')}`);
+      // the next run finds the folder of the dead one and removes it
+      const logs: string[] = [];
+      await investigate(base({ packageDir: await writeModule(dir, `next${flags.length}`, 'package main\n\nfunc main() {}\n'), log: (l) => logs.push(l) }));
+      assert.deepEqual(readdirSync(os.tmpdir()).filter((d) => d.startsWith(marker)), []);
+      assert.ok(logs.some((l) => l.includes(folder[0]) && /left by a run that was killed/.test(l)), logs.join('\n'));
+    });
+  }
 });

@@ -5,7 +5,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadedImageSize, readElf } from '../elf';
-import { descendantsOf, killQuietly } from './proc';
+import { descendantsOf, killQuietly, pidExists } from './proc';
 import { ToolError, execTool, type ToolLocation } from './tools';
 
 export interface Variant {
@@ -75,11 +75,33 @@ export interface BuildOptions {
 /** A build that waits on a module download or a hung -toolexec must not hang the run: 10 minutes, then stopped. */
 export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60 * 1000;
 
-/** A 0700 folder under os.tmpdir(): binaries built there cannot be swapped by another user before we run them. */
+/**
+ * A 0700 folder under os.tmpdir(): binaries built there cannot be swapped by another user before we run them.
+ * Its name holds our pid (PREFIX-PID-XXXXXX), so a later run can tell the folder of a run that was killed.
+ */
 export async function makePrivateTempDir(prefix: string): Promise<string> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `${prefix}${process.pid}-`));
   await fsp.chmod(dir, 0o700);
   return dir;
+}
+
+/**
+ * Removes the folders that makePrivateTempDir(prefix) made for processes that no longer exist (a run killed with
+ * SIGKILL cannot clean up after itself): only ours (same uid), only with a dead owner pid. Returns their paths.
+ */
+export async function removeStaleTempDirs(prefix: string): Promise<string[]> {
+  const tmp = os.tmpdir();
+  const re = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+)-[A-Za-z0-9]{6}$`);
+  const removed: string[] = [];
+  for (const name of await fsp.readdir(tmp).catch(() => [] as string[])) {
+    const m = re.exec(name);
+    if (!m || pidExists(Number(m[1]))) continue;
+    const dir = path.join(tmp, name);
+    const st = await fsp.lstat(dir).catch(() => undefined);
+    if (!st?.isDirectory() || st.uid !== process.getuid?.()) continue;
+    await fsp.rm(dir, { recursive: true, force: true }).then(() => removed.push(dir), () => {});
+  }
+  return removed;
 }
 
 /** Removes a folder made by makePrivateTempDir; refuses anything outside os.tmpdir() so a bad argument cannot wipe real files. */

@@ -17,6 +17,7 @@ import {
 } from './proc';
 import { describeProcess, tracedBy, type Leftover } from './reaper';
 import { ToolError, type ToolLocation } from './tools';
+import { startWatchdog } from './watchdog';
 
 export type { ProcSample, ProcSnapshot } from './proc';
 
@@ -308,6 +309,8 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     throw err;
   }
 
+  // if we are killed (even by SIGKILL), the watchdog stops strace and all it traces
+  const watchdog = startWatchdog(child.pid, opts.logFile);
   const out = new OutputCollector();
   const samples: ProcSample[] = [];
   let sampleEvery = 1;
@@ -458,6 +461,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     straceExit = await exited;
     if (stopping) await stopping;
   } finally {
+    watchdog.release();
     clearInterval(logTimer);
     clearInterval(sampleTimer);
     if (timeout) clearTimeout(timeout);
