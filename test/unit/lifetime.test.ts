@@ -1,0 +1,89 @@
+// The pure parts of a run's lifetime: how the CLI's input reaches programs that start at different times, and
+// the sentence that says a program left processes running.
+import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { INPUT_HISTORY_CAP, InputFeed } from '../../src/core/run/inputFeed';
+import { leftoverSentence } from '../../src/core/run/reaper';
+import type { TraceIo } from '../../src/core/run/trace';
+
+function fakeIo(): TraceIo & { got: string; ended: boolean } {
+  const io = {
+    pid: 1,
+    got: '',
+    ended: false,
+    write(d: string) {
+      assert.equal(io.ended, false, 'no input after the end');
+      io.got += d;
+    },
+    end() {
+      io.ended = true;
+    },
+    resize() {},
+  };
+  return io;
+}
+
+describe('InputFeed', () => {
+  it('gives every program all the input, a late one what came before, and the end to all', async () => {
+    const src = new PassThrough();
+    const feed = new InputFeed(src);
+    const first = fakeIo();
+    feed.attach(first);
+    src.write('one\n');
+    await new Promise((r) => setImmediate(r));
+    const second = fakeIo();
+    feed.attach(second);
+    src.end('two');
+    await once(src, 'end');
+    const third = fakeIo(); // started after the input ended
+    feed.attach(third);
+    for (const io of [first, second, third]) {
+      assert.equal(io.got, 'one\ntwo');
+      assert.equal(io.ended, true);
+    }
+  });
+
+  it('an empty input (/dev/null) ends at once; reading starts only when a program does', async () => {
+    const src = new PassThrough();
+    const feed = new InputFeed(src);
+    src.end();
+    assert.equal(src.listenerCount('data'), 0, 'nothing reads before a program starts');
+    const io = fakeIo();
+    feed.attach(io);
+    await once(src, 'end');
+    assert.equal(io.ended, true);
+    assert.equal(io.got, '');
+    feed.close();
+  });
+
+  it('past the cap, a late program gets the first part and its end, and is told so', async () => {
+    const src = new PassThrough();
+    const said: string[] = [];
+    const feed = new InputFeed(src, (l) => said.push(l));
+    const early = fakeIo();
+    feed.attach(early);
+    const chunk = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i <= INPUT_HISTORY_CAP / chunk.length; i++) src.write(chunk);
+    await new Promise((r) => setImmediate(r));
+    const late = fakeIo();
+    feed.attach(late);
+    assert.equal(late.got.length, INPUT_HISTORY_CAP);
+    assert.equal(late.ended, true);
+    assert.match(said.join('\n'), /cut at 16777216 bytes/);
+    assert.equal(early.got.length, INPUT_HISTORY_CAP + chunk.length, 'a running program gets it all');
+    feed.close();
+  });
+});
+
+describe('leftoverSentence', () => {
+  it('says when the program exited and what it left running, in one sentence', () => {
+    assert.equal(
+      leftoverSentence(200, [{ pid: 42, setsid: true, command: '/tmp/x/prog daemon' }]),
+      'the program exited after 0.2 s; 1 process it started (pid 42, setsid: /tmp/x/prog daemon) was still running and was killed',
+    );
+    const many = Array.from({ length: 7 }, (_, i) => ({ pid: 100 + i, setsid: false, command: 'sleep 9' }));
+    assert.match(leftoverSentence(1500, many), /^the program exited after 1\.5 s; 7 processes it started \(pid 100: sleep 9; .*pid 104: sleep 9; and 2 more\) were still running and were killed$/);
+  });
+});
