@@ -29,6 +29,8 @@ Usage:
       --build-timeout SEC
                         stop a variant's build (go list, go build and what they start) that takes
                         longer (default 600)
+      --wait-children   trace what the program leaves running (a daemon) until it exits or the
+                        timeout; by default it is killed once the program has exited
       --no-pty          run without a pseudo-terminal
       --keep            keep the temporary folder with binaries and logs
       --jobs N          trace N variants at once (default: one per core)
@@ -140,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
           stacks: a.flags.has('--stacks'),
           timeoutMs: timeout * 1000,
           buildTimeoutMs: buildTimeout * 1000,
+          waitForChildren: a.flags.has('--wait-children'),
           usePty: !a.flags.has('--no-pty'),
           keep: a.flags.has('--keep'),
           traceJobs: jobs,

@@ -31,6 +31,8 @@ export interface InvestigateOptions {
   mode?: TraceMode;
   stacks?: boolean;
   timeoutMs?: number;
+  /** trace what the program leaves running until it exits or the timeout, instead of killing it once the program exits */
+  waitForChildren?: boolean;
   /** each variant's build (go list and go build) is stopped after this long; default 10 min */
   buildTimeoutMs?: number;
   /** a go already located by the caller (an editor asks its Go extension first); else goPath/goroot/findGo */
@@ -153,7 +155,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       log(`trace: ${strace.path} ${straceArgs({ binary: b.binary, args: opts.args, logFile, mode, stacks: opts.stacks }).join(' ')}`);
       const tr: TraceResult = await traceProgram({
         strace, binary: b.binary, args: opts.args, cwd: opts.cwd ?? packageDir, env: opts.env, logFile, mode,
-        stacks: opts.stacks, timeoutMs: opts.timeoutMs, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
+        stacks: opts.stacks, timeoutMs: opts.timeoutMs, waitForChildren: opts.waitForChildren, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
         onOutput: opts.onOutput ? (d) => opts.onOutput!(v.name, d) : undefined,
         onStart: opts.onTraceStart ? (io) => opts.onTraceStart!(v.name, io) : undefined,
       });
@@ -163,7 +165,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       const vr = await analyzeLog(logFile, { binary: b.binary, kernel: tr.atExit, name: v.name, signal: opts.signal });
       vr.run = runReport(b, tr, mode);
       vr.log.files = [path.basename(logFile)];
-      if (tr.leftovers) vr.partialReasons.push(leftoverSentence(tr.programExitMs ?? tr.wallMs, tr.leftovers));
+      if (tr.leftovers) vr.partialReasons.push(leftoverSentence(tr.programExitMs ?? tr.wallMs, tr.leftovers, tr.timedOut ? opts.timeoutMs : undefined));
       if (tr.timedOut && tr.programExitMs === undefined) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
       if (tr.diskFull) vr.partialReasons.push('the disk holding the log filled up (no space left on device), so the run was stopped and the log is cut short');
       if (tr.signal && !tr.diskFull && !tr.timedOut) vr.partialReasons.push(`the program was killed by ${tr.signal}`);

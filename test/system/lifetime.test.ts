@@ -134,6 +134,15 @@ describe('nothing of a run outlives it', () => {
     });
   }
 
+  it('asked to wait for the children (waitForChildren), the run traces them to the timeout, then kills them and says so', async () => {
+    const pkg = await writeModule(dir, 'daemon-wait', DAEMON);
+    const { report } = await investigate(base({ packageDir: pkg, waitForChildren: true, timeoutMs: 4000 }));
+    assert.deepEqual(runProcesses(), [], 'nothing of the run is alive when investigate returns');
+    const v = report.variants[0];
+    assert.equal(v.run?.timedOut, true);
+    assert.match(v.partialReasons.join('; '), /^the program exited after \d+\.\d s; 2 processes it started \(.*\) were still running at the 4 s timeout and were killed$/);
+  });
+
   describe('a program that reads its input to the end finishes', () => {
     let pkg = '';
     before(async () => {
@@ -202,8 +211,8 @@ describe('nothing of a run outlives it', () => {
       const closed = new Promise((r) => cli.on('close', r));
       const marker = `go-memory-lens-${cli.pid}-`;
       // strace, the program and both its children are running once the daemon shows up
-      assert.ok(await eventually(() => runProcesses(marker).some((p) => / daemon$/.test(p)), 120_000), 'the program and its daemon started');
-      assert.ok(runProcesses(marker).length >= 4, runProcesses(marker).join('\n'));
+      const all = () => runProcesses(marker).filter((p) => / daemon$/.test(p) || / plain$/.test(p) || /-pure$/.test(p) || /strace /.test(p)).length === 4;
+      assert.ok(await eventually(all, 120_000), `not all started: ${runProcesses(marker).join('\n')}`);
       const folder = readdirSync(os.tmpdir()).filter((d) => d.startsWith(marker));
       assert.equal(folder.length, 1);
       cli.kill('SIGKILL');

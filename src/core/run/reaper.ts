@@ -61,9 +61,10 @@ export function describeProcess(pid: number): Leftover | undefined {
  * "the program exited after 0.7 s; 1 process it started (pid 123, setsid) was still running and was killed":
  * one sentence for the report, saying what really happened instead of a timeout.
  */
-export function leftoverSentence(exitMs: number, leftovers: Leftover[]): string {
+export function leftoverSentence(exitMs: number, leftovers: Leftover[], timeoutMs?: number): string {
   const n = leftovers.length;
   const shown = leftovers.slice(0, 5).map((l) => `pid ${l.pid}${l.setsid ? ', setsid' : ''}: ${l.command.slice(0, 80)}`).join('; ');
   const more = n > 5 ? `; and ${n - 5} more` : '';
-  return `the program exited after ${(exitMs / 1000).toFixed(1)} s; ${n} process${n === 1 ? '' : 'es'} it started (${shown}${more}) ${n === 1 ? 'was' : 'were'} still running and ${n === 1 ? 'was' : 'were'} killed`;
+  const when = timeoutMs !== undefined ? ` at the ${Math.round(timeoutMs / 1000)} s timeout` : '';
+  return `the program exited after ${(exitMs / 1000).toFixed(1)} s; ${n} process${n === 1 ? '' : 'es'} it started (${shown}${more}) ${n === 1 ? 'was' : 'were'} still running${when} and ${n === 1 ? 'was' : 'were'} killed`;
 }

@@ -60,6 +60,11 @@ export interface TraceOptions {
   onStart?: (io: TraceIo) => void;
   /** how long strace holds the program on entry to exit_group; default 500000 */
   exitPauseUs?: number;
+  /**
+   * processes the program started that outlive it are traced on until they exit or the timeout; by default they
+   * are killed soon after the program exits (they would hold the run until the timeout)
+   */
+  waitForChildren?: boolean;
 }
 
 export interface TraceResult {
@@ -395,7 +400,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   const lingerMs = (opts.exitPauseUs ?? 500000) / 1000 + LINGER_MS;
   const logTimer = setInterval(() => {
     void readLog().catch(() => {});
-    if (programExitMs !== undefined && !stopping && elapsed() - programExitMs >= lingerMs) void stopLeftovers();
+    if (programExitMs !== undefined && !opts.waitForChildren && !stopping && elapsed() - programExitMs >= lingerMs) void stopLeftovers();
     if (++polls % SPACE_CHECK_EVERY === 0) void checkSpace().catch(() => {});
   }, LOG_POLL_MS);
   const sampleTimer = setInterval(() => {
@@ -437,7 +442,8 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     }
     return stop();
   };
-  const timeout = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), void stop()), opts.timeoutMs) : undefined;
+  // at the timeout, what the program left running (if it has exited) is named like after the linger
+  const timeout = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), void (programExitMs !== undefined && !stopping ? stopLeftovers() : stop())), opts.timeoutMs) : undefined;
   const onAbort = () => {
     cancelled = true;
     void stop();
