@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import { analyzeLog } from './analyze';
 import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeStaleTempDirs, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
 import { leftoverSentence } from './run/reaper';
+import { Watchdog } from './run/watchdog';
 import { ToolError, findGo, findStrace, goVersion, type ToolLocation } from './run/tools';
 import { traceProgram, straceArgs, type PtyModule, type TraceIo, type TraceMode, type TraceResult } from './run/trace';
 import { SCHEMA_VERSION, type Report, type RunReport, type VariantReport } from '../protocol/report';
@@ -114,6 +115,8 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
   for (const stale of await removeStaleTempDirs(TEMP_PREFIX)) log(`removed ${stale}, left by a run that was killed`);
   const workDir = await makePrivateTempDir(TEMP_PREFIX);
   let kept = false;
+  // if we die, even by SIGKILL, the builds and traces still running die with us (the folder goes with the next run)
+  const watchdog = Watchdog.start();
   try {
     // builds in parallel, as many at once as there are cores (the toolchain itself is parallel too)
     const builds: Array<BuildResult | BuildFailure> = new Array(variants.length);
@@ -128,7 +131,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
         const v = variants[i];
         progress({ step: 'build', variant: v.name, index: i + 1, total: variants.length, message: `building ${v.name} (${i + 1} of ${variants.length})` });
         try {
-          builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: buildSignal, timeoutMs: opts.buildTimeoutMs, log });
+          builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: buildSignal, timeoutMs: opts.buildTimeoutMs, watchdog, log });
         } catch (err) {
           buildStop.abort();
           throw err;
@@ -155,7 +158,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       log(`trace: ${strace.path} ${straceArgs({ binary: b.binary, args: opts.args, logFile, mode, stacks: opts.stacks }).join(' ')}`);
       const tr: TraceResult = await traceProgram({
         strace, binary: b.binary, args: opts.args, cwd: opts.cwd ?? packageDir, env: opts.env, logFile, mode,
-        stacks: opts.stacks, timeoutMs: opts.timeoutMs, waitForChildren: opts.waitForChildren, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
+        stacks: opts.stacks, timeoutMs: opts.timeoutMs, waitForChildren: opts.waitForChildren, watchdog, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
         onOutput: opts.onOutput ? (d) => opts.onOutput!(v.name, d) : undefined,
         onStart: opts.onTraceStart ? (io) => opts.onTraceStart!(v.name, io) : undefined,
       });
@@ -193,6 +196,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
     if (opts.keep) kept = true;
     return { report: makeReport('investigation', reports, packageDir), workDir: kept ? workDir : undefined, go, strace };
   } finally {
+    watchdog.close();
     if (!kept) await removeTempDir(workDir).catch(() => fsp.rm(workDir, { recursive: true, force: true }));
   }
 }

@@ -225,4 +225,27 @@ describe('nothing of a run outlives it', () => {
       assert.ok(logs.some((l) => l.includes(folder[0]) && /left by a run that was killed/.test(l)), logs.join('\n'));
     });
   }
+
+  it('the CLI killed with SIGKILL during a build that hangs: go and the tools it started die too', async () => {
+    const pkg = await writeModule(dir, 'hangs-killed', 'package main\n\nfunc main() {}\n');
+    const pids = path.join(dir, 'toolexec-killed.pids');
+    const hang = path.join(dir, 'hang-toolexec-killed.sh');
+    await fsp.writeFile(hang, `#!/bin/sh\necho $$ >> '${pids}'\nsetsid sleep 3600 &\necho $! >> '${pids}'\nwait\n`, { mode: 0o755 });
+    const cli = spawn(process.execPath, [CLI, 'investigate', pkg, '--variants', 'pure', '--quiet'], {
+      cwd: ROOT,
+      stdio: 'ignore',
+      env: { ...process.env, GOFLAGS: `-toolexec=${hang}` },
+    });
+    const closed = new Promise((r) => cli.on('close', r));
+    const marker = `go-memory-lens-${cli.pid}-`;
+    const toolPids = async () => (await fsp.readFile(pids, 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
+    const deadline = Date.now() + 60_000;
+    while ((await toolPids()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const hung = await toolPids();
+    assert.ok(hung.length >= 2, 'the hanging tool ran');
+    assert.ok(runProcesses(marker).some((p) => / build /.test(p)), `go build runs: ${runProcesses(marker).join('\n')}`);
+    cli.kill('SIGKILL');
+    await closed;
+    assert.ok(await eventually(() => runProcesses(marker).length === 0 && hung.every((p) => !isAlive(p)), 10_000), `left running: ${[...runProcesses(marker), ...hung.filter(isAlive).map(String)].join('\n')}`);
+  });
 });

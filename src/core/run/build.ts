@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { loadedImageSize, readElf } from '../elf';
 import { descendantsOf, killQuietly, pidExists } from './proc';
 import { ToolError, execTool, type ToolLocation } from './tools';
+import type { Watchdog } from './watchdog';
 
 export interface Variant {
   name: string;
@@ -69,6 +70,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** the whole variant's go commands (list, build) must finish within this; default DEFAULT_BUILD_TIMEOUT_MS */
   timeoutMs?: number;
+  /** stops the go commands if we die (even by SIGKILL), see watchdog.ts */
+  watchdog?: Watchdog;
   log?: (line: string) => void;
 }
 
@@ -163,7 +166,7 @@ async function buildSteps(opts: BuildOptions): Promise<BuildResult | BuildFailur
   const command = [goPath, 'build', ...flags, '-o', binary, '.'];
 
   // `go build -o` of a non-main package writes nothing useful; say so instead of a confusing later error.
-  const listed = await runGroup(goPath, ['list', '-e', ...flags, '-f', '{{.Name}}', '.'], { cwd: packageDir, env, signal: opts.signal });
+  const listed = await runGroup(goPath, ['list', '-e', ...flags, '-f', '{{.Name}}', '.'], { cwd: packageDir, env, signal: opts.signal, watchdog: opts.watchdog });
   const pkgName = listed.stdout.trim();
   if (listed.code === 0 && pkgName && pkgName !== 'main') {
     const stderr = `${packageDir} holds package ${pkgName}, not package main: only a main package builds a program to trace\n`;
@@ -174,8 +177,8 @@ async function buildSteps(opts: BuildOptions): Promise<BuildResult | BuildFailur
   log(`$ ${describeCommand(command, variant)}`);
   const started = Date.now();
   const [built, cgo] = await Promise.all([
-    runGroup(goPath, command.slice(1), { cwd: packageDir, env, signal: opts.signal, onStderrLine: log }),
-    runGroup(goPath, ['list', '-e', '-deps', ...flags, '-f', '{{if .CgoFiles}}{{.ImportPath}}{{end}}', '.'], { cwd: packageDir, env, signal: opts.signal }),
+    runGroup(goPath, command.slice(1), { cwd: packageDir, env, signal: opts.signal, watchdog: opts.watchdog, onStderrLine: log }),
+    runGroup(goPath, ['list', '-e', '-deps', ...flags, '-f', '{{if .CgoFiles}}{{.ImportPath}}{{end}}', '.'], { cwd: packageDir, env, signal: opts.signal, watchdog: opts.watchdog }),
   ]);
   const durationMs = Date.now() - started;
   if (built.code !== 0) {
@@ -220,11 +223,12 @@ function describeCommand(command: string[], variant: Variant): string {
 function runGroup(
   file: string,
   args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; onStderrLine?: (line: string) => void },
+  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; watchdog?: Watchdog; onStderrLine?: (line: string) => void },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(abortError());
     const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const unguard = child.pid !== undefined ? opts.watchdog?.guardGroup(child.pid) : undefined;
     let stdout = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (stdout += d));
@@ -249,6 +253,7 @@ function runGroup(
       reject(err);
     });
     child.on('close', (code) => {
+      unguard?.();
       opts.signal?.removeEventListener('abort', onAbort);
       if (pending) opts.onStderrLine?.(pending);
       if (opts.signal?.aborted) return reject(abortError());

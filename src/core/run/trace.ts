@@ -17,7 +17,7 @@ import {
 } from './proc';
 import { describeProcess, tracedBy, type Leftover } from './reaper';
 import { ToolError, type ToolLocation } from './tools';
-import { startWatchdog } from './watchdog';
+import { Watchdog } from './watchdog';
 
 export type { ProcSample, ProcSnapshot } from './proc';
 
@@ -65,6 +65,8 @@ export interface TraceOptions {
    * are killed soon after the program exits (they would hold the run until the timeout)
    */
   waitForChildren?: boolean;
+  /** the run's watchdog (see watchdog.ts); default: one of its own for this trace */
+  watchdog?: Watchdog;
 }
 
 export interface TraceResult {
@@ -315,7 +317,8 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   }
 
   // if we are killed (even by SIGKILL), the watchdog stops strace and all it traces
-  const watchdog = startWatchdog(child.pid, opts.logFile);
+  const watchdog = opts.watchdog ?? Watchdog.start();
+  const unguard = watchdog.guardTracer(child.pid, opts.logFile);
   const out = new OutputCollector();
   const samples: ProcSample[] = [];
   let sampleEvery = 1;
@@ -467,7 +470,8 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     straceExit = await exited;
     if (stopping) await stopping;
   } finally {
-    watchdog.release();
+    unguard();
+    if (!opts.watchdog) watchdog.close();
     clearInterval(logTimer);
     clearInterval(sampleTimer);
     if (timeout) clearTimeout(timeout);

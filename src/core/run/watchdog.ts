@@ -8,18 +8,20 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 
 /** Plain JavaScript run with `node -e` (the extension host's Electron as node), so it needs no file of its own. */
 const WATCHDOG_JS = String.raw`'use strict';
 const fs = require('fs');
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGPIPE']) process.on(s, () => {});
-let job = null, done = false, buf = '';
+const jobs = new Map();
+let done = false, buf = '';
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => {
   buf += d;
   for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
     const m = JSON.parse(buf.slice(0, i));
-    if (m.watch) job = m; else if (m.done) done = true;
+    if (m.add) jobs.set(m.add, m); else if (m.remove) jobs.delete(m.remove); else if (m.done) done = true;
   }
 });
 const fields = (pid) => { try { const s = fs.readFileSync('/proc/' + pid + '/stat', 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); } catch { return null; } };
@@ -53,9 +55,18 @@ const logPids = (file) => {
   fs.closeSync(fd);
   return pids;
 };
-const stop = () => {
-  if (done || !job) process.exit(0);
-  const strace = job.watch;
+const descendants = (root) => {
+  const kids = new Map();
+  for (const n of fs.readdirSync('/proc')) {
+    const f = /^\d+$/.test(n) ? fields(n) : null;
+    if (f) kids.set(Number(f[1]), [...(kids.get(Number(f[1])) || []), Number(n)]);
+  }
+  const out = [];
+  for (let q = [root]; q.length;) for (const c of kids.get(q.shift()) || []) if (!out.includes(c)) { out.push(c); q.push(c); }
+  return out;
+};
+const stopTracer = (job) => {
+  const strace = job.pid;
   const ours = () => startOf(strace) === job.start;
   for (let i = 0; i < 100 && ours(); i++) {
     const t = traced(strace);
@@ -65,16 +76,21 @@ const stop = () => {
   }
   for (const pid of logPids(job.log)) if (pid !== strace && startOf(pid) >= job.start) kill(pid);
   if (ours()) { kill(-strace); kill(strace); }
+};
+const stopGroup = (job) => {
+  if (startOf(job.pid) !== job.start) return;
+  for (const pid of descendants(job.pid).reverse()) kill(pid);
+  kill(-job.pid);
+  kill(job.pid);
+};
+const stop = () => {
+  if (!done) for (const job of jobs.values()) job.log !== undefined ? stopTracer(job) : stopGroup(job);
   process.exit(0);
 };
 process.stdin.on('end', stop);
 process.stdin.on('error', stop);
 `;
 
-export interface Watchdog {
-  /** the run ended normally: the watchdog exits without killing anything */
-  release(): void;
-}
 
 /** /proc/PID/stat's starttime (clock ticks after boot): with the pid, it names one process, not a later one with a reused pid. */
 export function startTimeOf(pid: number): number | undefined {
@@ -88,32 +104,55 @@ export function startTimeOf(pid: number): number | undefined {
 }
 
 /**
- * Starts the watchdog for one strace: if this process dies before release(), strace, everything it traces and
- * every process its log names are killed. Best effort: if it cannot start, the run goes on without it.
+ * One watchdog process for a run (an investigation, or one trace on its own). Each guard added names a process
+ * to stop if we die: a strace (with everything it traces and its log names) or a process group (a go build with
+ * the compilers and tools it started). A guard is released when its process has ended normally; close() ends the
+ * watchdog without killing anything. Best effort: if it cannot start, runs go on without it.
  */
-export function startWatchdog(stracePid: number, logFile: string): Watchdog {
-  const start = startTimeOf(stracePid);
-  if (start === undefined) return { release: () => {} };
-  let released = false;
-  try {
-    const c = spawn(process.execPath, ['-e', WATCHDOG_JS], {
-      detached: true, // its own group: a Ctrl-C or hangup meant for us must not take it first
-      stdio: ['pipe', 'ignore', 'ignore'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    });
-    c.on('error', () => {}); // could not start: nothing to guard with
-    c.stdin?.on('error', () => {});
-    c.stdin?.write(JSON.stringify({ watch: stracePid, start, log: logFile }) + '\n');
-    c.unref();
-    (c.stdin as Socket | null)?.unref();
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        c.stdin?.end(JSON.stringify({ done: true }) + '\n');
-      },
-    };
-  } catch {
-    return { release: () => {} };
+export class Watchdog {
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(private readonly input: Writable | undefined) {}
+
+  static start(): Watchdog {
+    try {
+      const c = spawn(process.execPath, ['-e', WATCHDOG_JS], {
+        detached: true, // its own group: a Ctrl-C or hangup meant for us must not take it first
+        stdio: ['pipe', 'ignore', 'ignore'],
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      });
+      c.on('error', () => {}); // could not start: nothing to guard with
+      c.stdin?.on('error', () => {});
+      c.unref();
+      (c.stdin as Socket | null)?.unref();
+      return new Watchdog(c.stdin ?? undefined);
+    } catch {
+      return new Watchdog(undefined);
+    }
+  }
+
+  /** strace at `pid`, writing `logFile`: if we die, it, everything it traces and every process its log names die. */
+  guardTracer(pid: number, logFile: string): () => void {
+    return this.add({ pid, log: logFile });
+  }
+
+  /** the process group led by `pid` (a detached child) and its descendants */
+  guardGroup(pid: number): () => void {
+    return this.add({ pid });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.input?.end(JSON.stringify({ done: true }) + '\n');
+  }
+
+  private add(job: { pid: number; log?: string }): () => void {
+    const start = startTimeOf(job.pid);
+    if (start === undefined || this.closed || !this.input) return () => {};
+    const id = this.nextId++;
+    this.input.write(JSON.stringify({ add: id, start, ...job }) + '\n');
+    return () => void (this.closed || this.input?.write(JSON.stringify({ remove: id }) + '\n'));
   }
 }
