@@ -10,7 +10,7 @@ import { writeStandaloneHtml } from './core/report/htmlFile';
 import { BuildError, investigate, makeReport, TOOL_VERSION } from './core/investigate';
 import { renderBreakdown, renderMarkdown, renderTable } from './core/report/table';
 import { DEFAULT_VARIANTS, type Variant } from './core/run/build';
-import { InputFeed } from './core/run/inputFeed';
+import { InputFeed, cliInput } from './core/run/inputFeed';
 import { ToolError } from './core/run/tools';
 import type { Report } from './protocol/report';
 
@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSig);
     const reports: Report[] = [];
     // every program reads what the CLI reads (a pipe, a file, /dev/null, the terminal) and sees its end
-    const input = new InputFeed(process.stdin, say);
+    const input = new InputFeed(cliInput(process.stdin), say);
     try {
       for (const dir of dirs) {
         const res = await investigate({

@@ -3,7 +3,7 @@
 // build that hangs. Nothing of the run may outlive it, and no step may wait for a timeout it need not.
 import { strict as assert } from 'node:assert';
 import { spawn, type StdioOptions } from 'node:child_process';
-import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -174,6 +174,21 @@ describe('nothing of a run outlives it', () => {
         }
       });
     }
+
+    it('on a terminal, in the background (`investigate &`): the CLI is not stopped for input, the program sees its end', async (t) => {
+      if (!existsSync('/usr/bin/script')) return t.skip('needs script(1) from util-linux for a terminal');
+      const json = path.join(dir, 'cat-bg.json');
+      // an interactive shell on a fresh terminal runs the CLI as a background job; reading the terminal would stop it
+      const line = `${process.execPath} ${CLI} investigate ${pkg} --variants pure --timeout 30 --json ${json} --quiet & wait`;
+      const sh = spawn('/usr/bin/script', ['-qec', `bash --norc --noprofile -ic '${line}'`, '/dev/null'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const stuck = setTimeout(() => sh.kill('SIGKILL'), 60_000); // a CLI stopped for terminal input never ends
+      const code = await new Promise((r) => sh.on('close', r));
+      clearTimeout(stuck);
+      assert.equal(code, 0, 'the CLI ran to the end in the background');
+      const report = JSON.parse(await fsp.readFile(json, 'utf8')) as Report;
+      assert.match(report.variants[0].run?.output ?? '', /read 0 bytes \(err <nil>\)/);
+      assert.equal(report.variants[0].run?.timedOut, false);
+    });
 
     it('through the API with no one to type (no onTraceStart): end of input at once', async () => {
       for (const usePty of [true, false]) {

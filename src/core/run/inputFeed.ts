@@ -1,6 +1,8 @@
 // Gives every traced program the input the user gave the CLI: what arrives on the CLI's stdin goes to each
 // running program, a program that starts later gets what came before, and the end of the CLI's input (EOF of a
 // pipe or /dev/null, Ctrl-D on a terminal) ends each program's input, so a program that reads to the end finishes.
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { TraceIo } from './trace';
 
 /** Input kept for programs that start later; past it, they get the first this-many bytes, then end of input. */
@@ -58,5 +60,26 @@ export class InputFeed {
     const s = this.source as NodeJS.ReadableStream & { destroy?: () => void };
     s.pause();
     s.destroy?.();
+  }
+}
+
+/**
+ * The CLI's input for the programs: its stdin, except when that is a terminal and the CLI runs in the background
+ * (`go-memory-lens investigate &`): reading it then would stop the CLI (SIGTTIN), so the programs get end of input.
+ */
+export function cliInput(stdin: NodeJS.ReadStream): NodeJS.ReadableStream {
+  return stdin.isTTY && inBackground() ? Readable.from([]) : stdin;
+}
+
+/** True if this process's group is not the foreground group of its terminal (/proc/self/stat: pgrp vs tpgid). */
+function inBackground(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(f[2]);
+    const tpgid = Number(f[5]);
+    return tpgid > 0 && tpgid !== pgrp;
+  } catch {
+    return false;
   }
 }
