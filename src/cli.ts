@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', onSig);
     const reports: Report[] = [];
     // every program reads what the CLI reads (a pipe, a file, /dev/null, the terminal) and sees its end
-    const input = new InputFeed(cliInput(process.stdin), say);
+    const input = new InputFeed(cliInput(process.stdin), { literal: !process.stdin.isTTY, log: say });
     try {
       for (const dir of dirs) {
         const res = await investigate({

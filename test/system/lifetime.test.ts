@@ -151,6 +151,8 @@ describe('nothing of a run outlives it', () => {
     const cases: Array<{ name: string; flags: string[]; stdin: 'devnull' | string; expect: RegExp }> = [
       { name: 'piped data, --no-pty', flags: ['--no-pty'], stdin: 'hello from a pipe\nsecond line\n', expect: /read 30 bytes \(err <nil>\): HELLO FROM A PIPE\nSECOND LINE/ },
       { name: 'piped data without a final newline, in a pty', flags: [], stdin: 'no newline', expect: /read 10 bytes \(err <nil>\): NO NEWLINE/ },
+      // Ctrl-C, Ctrl-D, CR and DEL in the data reach the program as bytes: no signal, no early end, no CR->NL
+      { name: 'piped control characters, in a pty', flags: [], stdin: 'a\x03b\x04c\rd\x7fe\n', expect: /read 10 bytes \(err <nil>\): A\x03B\x04C\rD\x7fE/ },
       { name: 'stdin /dev/null, in a pty', flags: [], stdin: 'devnull', expect: /read 0 bytes \(err <nil>\)/ },
       { name: 'stdin /dev/null, --no-pty', flags: ['--no-pty'], stdin: 'devnull', expect: /read 0 bytes \(err <nil>\)/ },
     ];

@@ -4,18 +4,19 @@ import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { INPUT_HISTORY_CAP, InputFeed } from '../../src/core/run/inputFeed';
+import { INPUT_HISTORY_CAP, InputFeed, quoteForPty } from '../../src/core/run/inputFeed';
 import { leftoverSentence } from '../../src/core/run/reaper';
 import type { TraceIo } from '../../src/core/run/trace';
 
-function fakeIo(): TraceIo & { got: string; ended: boolean } {
+function fakeIo(pty = false): TraceIo & { got: string; ended: boolean } {
   const io = {
     pid: 1,
+    pty,
     got: '',
     ended: false,
-    write(d: string) {
+    write(d: string | Buffer) {
       assert.equal(io.ended, false, 'no input after the end');
-      io.got += d;
+      io.got += typeof d === 'string' ? d : d.toString('latin1');
     },
     end() {
       io.ended = true;
@@ -61,7 +62,7 @@ describe('InputFeed', () => {
   it('past the cap, a late program gets the first part and its end, and is told so', async () => {
     const src = new PassThrough();
     const said: string[] = [];
-    const feed = new InputFeed(src, (l) => said.push(l));
+    const feed = new InputFeed(src, { log: (l) => said.push(l) });
     const early = fakeIo();
     feed.attach(early);
     const chunk = 'x'.repeat(1024 * 1024);
@@ -74,6 +75,32 @@ describe('InputFeed', () => {
     assert.match(said.join('\n'), /cut at 16777216 bytes/);
     assert.equal(early.got.length, INPUT_HISTORY_CAP + chunk.length, 'a running program gets it all');
     feed.close();
+  });
+});
+
+describe('piped input through a pseudo-terminal', () => {
+  it('every control character but newline and tab goes with a literal-next (Ctrl-V) before it', () => {
+    assert.equal(quoteForPty(Buffer.from('plain text\n\tindented')).toString('latin1'), 'plain text\n\tindented');
+    assert.equal(quoteForPty(Buffer.from('a\x03b\x04c\r\n\x7f\x16')).toString('latin1'), 'a\x16\x03b\x16\x04c\x16\r\n\x16\x7f\x16\x16');
+  });
+
+  it('a literal feed quotes for a pty and passes bytes untouched to a pipe; typed input is never quoted', async () => {
+    const src = new PassThrough();
+    const feed = new InputFeed(src, { literal: true });
+    const pty = fakeIo(true);
+    const pipe = fakeIo(false);
+    feed.attach(pty);
+    feed.attach(pipe);
+    src.end(Buffer.from([0x61, 0x03, 0xff, 0x0a]));
+    await once(src, 'end');
+    assert.equal(pty.got, 'a\x16\x03\xff\n');
+    assert.equal(pipe.got, 'a\x03\xff\n', 'binary data reaches a pipe byte for byte');
+    const typed = new PassThrough();
+    const tty = fakeIo(true);
+    new InputFeed(typed).attach(tty);
+    typed.end('x\x03');
+    await once(typed, 'end');
+    assert.equal(tty.got, 'x\x03');
   });
 });
 

@@ -8,22 +8,47 @@ import type { TraceIo } from './trace';
 /** Input kept for programs that start later; past it, they get the first this-many bytes, then end of input. */
 export const INPUT_HISTORY_CAP = 16 * 1024 * 1024;
 
+/**
+ * Data piped in goes through a program's pseudo-terminal literally: each control character (Ctrl-C, Ctrl-D, CR,
+ * erase...) is preceded by the terminal's literal-next character (Ctrl-V), so the line discipline passes it on
+ * instead of acting on it (a 0x03 byte would interrupt the program, a 0x04 end its input early). Newline and tab
+ * pass as they are.
+ */
+export function quoteForPty(data: Buffer): Buffer {
+  let specials = 0;
+  for (const b of data) if ((b < 0x20 && b !== 0x0a && b !== 0x09) || b === 0x7f) specials++;
+  if (specials === 0) return data;
+  const out = Buffer.alloc(data.length + specials);
+  let j = 0;
+  for (const b of data) {
+    if ((b < 0x20 && b !== 0x0a && b !== 0x09) || b === 0x7f) out[j++] = 0x16;
+    out[j++] = b;
+  }
+  return out;
+}
+
 export class InputFeed {
   private readonly ios: TraceIo[] = [];
-  private readonly history: string[] = [];
+  private readonly history: Buffer[] = [];
   private historyBytes = 0;
   private historyCut = false;
   private ended = false;
   private reading = false;
 
-  /** `log` hears, once, that input was cut for programs that start later. */
-  constructor(private readonly source: NodeJS.ReadStream | NodeJS.ReadableStream, private readonly log: (line: string) => void = () => {}) {}
+  /**
+   * `literal`: the input is data (a pipe or a file), not someone typing, so it passes a program's terminal
+   * untouched (quoteForPty). `log` hears that input was cut for programs that start later.
+   */
+  constructor(
+    private readonly source: NodeJS.ReadableStream,
+    private readonly opts: { literal?: boolean; log?: (line: string) => void } = {},
+  ) {}
 
   /** A program started: it gets everything read so far, then what follows. Reading begins with the first one. */
   attach(io: TraceIo): void {
-    for (const chunk of this.history) io.write(chunk);
+    for (const chunk of this.history) this.write(io, chunk);
     if (this.ended || this.historyCut) {
-      if (this.historyCut && !this.ended) this.log(`the input for this program was cut at ${INPUT_HISTORY_CAP} bytes (it started after that much had been read)`);
+      if (this.historyCut && !this.ended) this.opts.log?.(`the input for this program was cut at ${INPUT_HISTORY_CAP} bytes (it started after that much had been read)`);
       io.end();
       return;
     }
@@ -31,18 +56,20 @@ export class InputFeed {
     if (!this.reading) this.start();
   }
 
+  private write(io: TraceIo, data: Buffer): void {
+    io.write(io.pty && this.opts.literal ? quoteForPty(data) : data);
+  }
+
   private start(): void {
     this.reading = true;
-    this.source.setEncoding?.('utf8');
     this.source.on('data', (d: string | Buffer) => {
-      const text = typeof d === 'string' ? d : d.toString('utf8');
-      for (const io of this.ios) io.write(text);
+      const data = typeof d === 'string' ? Buffer.from(d) : d;
+      for (const io of this.ios) this.write(io, data);
       if (this.historyCut) return;
-      const bytes = Buffer.byteLength(text);
-      if (this.historyBytes + bytes > INPUT_HISTORY_CAP) this.historyCut = true;
+      if (this.historyBytes + data.length > INPUT_HISTORY_CAP) this.historyCut = true;
       else {
-        this.history.push(text);
-        this.historyBytes += bytes;
+        this.history.push(data);
+        this.historyBytes += data.length;
       }
     });
     const finish = () => {

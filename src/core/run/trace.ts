@@ -28,7 +28,9 @@ export type PtyModule = typeof import('node-pty');
 export interface TraceIo {
   /** strace's pid (the traced program is its child) */
   pid: number;
-  write(data: string): void;
+  /** the program reads through a pseudo-terminal (its line discipline acts on control characters), not a pipe */
+  pty: boolean;
+  write(data: string | Buffer): void;
   /** end of input: closes the program's stdin pipe, or types the terminal's end-of-file character (Ctrl-D) */
   end(): void;
   resize(cols: number, rows: number): void;
@@ -178,7 +180,7 @@ const KILLED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ killed by (SIG[A-Z0-9]+)/;
 interface Child {
   pid: number;
   ptyUsed: boolean;
-  write(data: string): void;
+  write(data: string | Buffer): void;
   end(): void;
   resize(cols: number, rows: number): void;
   onData(cb: (data: string) => void): void;
@@ -202,7 +204,7 @@ function startPty(pty: PtyModule | undefined, file: string, args: string[], opts
     pid: p.pid,
     ptyUsed: true,
     write: (d) => {
-      if (d) lastChar = d[d.length - 1];
+      if (d.length > 0) lastChar = typeof d === 'string' ? d[d.length - 1] : String.fromCharCode(d[d.length - 1]);
       p.write(d);
     },
     // In canonical mode Ctrl-D ends input only on an empty line; after a partial line the first one just hands
@@ -458,6 +460,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   void exited.then(() => (straceGone = true));
   opts.onStart?.({
     pid: child.pid,
+    pty: child.ptyUsed,
     write: (d) => void (straceGone || child.write(d)),
     end: () => void (straceGone || child.end()),
     resize: (c, r) => child.resize(c, r),
