@@ -168,7 +168,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       const vr = await analyzeLog(logFile, { binary: b.binary, kernel: tr.atExit, name: v.name, signal: opts.signal });
       vr.run = runReport(b, tr, mode);
       vr.log.files = [path.basename(logFile)];
-      if (tr.leftovers) vr.partialReasons.push(leftoverSentence(tr.programExitMs ?? tr.wallMs, tr.leftovers, tr.timedOut ? opts.timeoutMs : undefined));
+      if (tr.leftovers) vr.partialReasons.push(leftoverSentence(tr.programRunMs ?? tr.programExitMs ?? tr.wallMs, tr.leftovers, tr.timedOut ? opts.timeoutMs : undefined));
       if (tr.timedOut && tr.programExitMs === undefined) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
       if (tr.diskFull) vr.partialReasons.push('the disk holding the log filled up (no space left on device), so the run was stopped and the log is cut short');
       if (tr.signal && !tr.diskFull && !tr.timedOut) vr.partialReasons.push(`the program was killed by ${tr.signal}`);

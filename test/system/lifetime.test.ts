@@ -122,7 +122,8 @@ describe('nothing of a run outlives it', () => {
       const started = Date.now();
       const { report } = await investigate(base({ packageDir: pkg, usePty }));
       const took = Date.now() - started;
-      assert.deepEqual(runProcesses(), [], 'nothing of the run is alive when investigate returns');
+      const alive = runProcesses();
+      assert.deepEqual(alive, [], `alive when investigate returned: ${alive.join('; ')}`);
       const v = report.variants[0];
       const reasons = v.partialReasons.join('; ');
       assert.doesNotMatch(reasons, /did not exit within/);
@@ -137,7 +138,8 @@ describe('nothing of a run outlives it', () => {
   it('asked to wait for the children (waitForChildren), the run traces them to the timeout, then kills them and says so', async () => {
     const pkg = await writeModule(dir, 'daemon-wait', DAEMON);
     const { report } = await investigate(base({ packageDir: pkg, waitForChildren: true, timeoutMs: 4000 }));
-    assert.deepEqual(runProcesses(), [], 'nothing of the run is alive when investigate returns');
+    const alive = runProcesses();
+    assert.deepEqual(alive, [], `alive when investigate returned: ${alive.join('; ')}`);
     const v = report.variants[0];
     assert.equal(v.run?.timedOut, true);
     assert.match(v.partialReasons.join('; '), /^the program exited after \d+\.\d s; 2 processes it started \(.*\) were still running at the 4 s timeout and were killed$/);

@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { IPty } from 'node-pty';
 import {
   descendantsOf,
+  isAlive,
   killQuietly,
   readProcSample,
   readProcSnapshot,
@@ -95,6 +96,8 @@ export interface TraceResult {
   diskFull?: boolean;
   /** when (ms after the start) strace logged the program's own exit */
   programExitMs?: number;
+  /** how long the program ran by the log's clock: from its execve to its exit_group (the exit pause left out) */
+  programRunMs?: number;
   /** processes the program started that were still running after it exited, and were killed */
   leftovers?: Leftover[];
 }
@@ -176,6 +179,14 @@ const EXECVE_RE = /^(\d+)\s+[\d:.]+\s+execve\(/;
 const EXIT_GROUP_RE = /^(\d+)\s+[\d:.]+\s+exit_group\(/;
 const EXITED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ exited with (\d+) \+\+\+/;
 const KILLED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ killed by (SIG[A-Z0-9]+)/;
+const CLOCK_RE = /^\d+\s+(\d\d):(\d\d):(\d\d(?:\.\d+)?)\s/;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The time of day of a -tt line head ("PID HH:MM:SS.micro "), in ms. */
+export function logClockMs(line: string): number | undefined {
+  const m = CLOCK_RE.exec(line);
+  return m ? ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 : undefined;
+}
 
 interface Child {
   pid: number;
@@ -331,6 +342,9 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   let snapshotDone: Promise<void> = Promise.resolve();
   let programExit: { code: number | null; signal: string | null } | undefined;
   let programExitMs: number | undefined;
+  // the log's own clock (strace -tt) at the program's execve and its exit: how long it really ran
+  let startClock: number | undefined;
+  let exitClock: number | undefined;
   let timedOut = false;
   let cancelled = false;
   let logOffset = 0;
@@ -341,7 +355,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   const onLogLine = (line: string, complete: boolean) => {
     if (tgid === undefined) {
       const m = EXECVE_RE.exec(line);
-      if (m) tgid = Number(m[1]);
+      if (m) {
+        tgid = Number(m[1]);
+        startClock = logClockMs(line);
+      }
     }
     if (tgid === undefined) return;
     if (!snapshotTaken) {
@@ -349,6 +366,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
       // Any thread of the program may call exit_group (Go's main goroutine need not run on the first thread).
       if (m && (Number(m[1]) === tgid || existsSync(`/proc/${tgid}/task/${m[1]}`))) {
         snapshotTaken = true;
+        exitClock = logClockMs(line);
         const pid = tgid;
         snapshotDone = readProcSnapshot(pid, elapsed()).then(
           (s) => void (atExit = s),
@@ -361,7 +379,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     if (exited && Number(exited[1]) === tgid) programExit = { code: Number(exited[2]), signal: null };
     const killed = KILLED_RE.exec(line);
     if (killed && Number(killed[1]) === tgid) programExit = { code: null, signal: killed[2] };
-    if (programExit) programExitMs ??= elapsed();
+    if (programExit && programExitMs === undefined) {
+      programExitMs = elapsed();
+      exitClock ??= logClockMs(line);
+    }
   };
 
   // strace writes each syscall's entry as soon as it happens, even the unfinished "exit_group(0" (checked
@@ -448,7 +469,11 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     return stop();
   };
   // at the timeout, what the program left running (if it has exited) is named like after the linger
-  const timeout = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), void (programExitMs !== undefined && !stopping ? stopLeftovers() : stop())), opts.timeoutMs) : undefined;
+  const onTimeout = () => {
+    timedOut = true;
+    void (programExitMs !== undefined && !stopping ? stopLeftovers() : stop());
+  };
+  const timeout = opts.timeoutMs !== undefined ? setTimeout(onTimeout, opts.timeoutMs) : undefined;
   const onAbort = () => {
     cancelled = true;
     void stop();
@@ -525,6 +550,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     tracerPid: child.pid,
     ...(diskFull ? { diskFull } : {}),
     ...(programExitMs !== undefined ? { programExitMs } : {}),
+    ...(startClock !== undefined && exitClock !== undefined ? { programRunMs: (exitClock - startClock + DAY_MS) % DAY_MS } : {}),
     ...(leftovers.length > 0 ? { leftovers } : {}),
   };
 }
@@ -542,9 +568,13 @@ async function stopTree(stracePid: number, exited: Promise<unknown>): Promise<vo
   let done = false;
   void exited.then(() => (done = true));
   const deadline = Date.now() + STRACE_GRACE_MS;
+  const killed = new Set<number>();
   while (!done && Date.now() < deadline) {
     // a child that called setsid() and outlived its parent hangs under PID 1, not under strace: ptrace finds it
-    for (const pid of new Set([...descendantsOf(stracePid).reverse(), ...tracedBy(stracePid)])) killQuietly(pid);
+    for (const pid of new Set([...descendantsOf(stracePid).reverse(), ...tracedBy(stracePid)])) {
+      killQuietly(pid);
+      killed.add(pid);
+    }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
   }
   if (!done) {
@@ -553,4 +583,8 @@ async function stopTree(stracePid: number, exited: Promise<unknown>): Promise<vo
     killQuietly(stracePid);
     await exited;
   }
+  // A killed strace no longer waits for its tracees: on a loaded machine one may still be dying. The run ends
+  // when they are gone (bounded: a pid reused meanwhile must not hold it).
+  const until = Date.now() + STRACE_GRACE_MS;
+  while ([...killed].some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }
