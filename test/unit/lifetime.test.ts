@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { INPUT_HISTORY_CAP, InputFeed, quoteForPty } from '../../src/core/run/inputFeed';
 import { leftoverSentence } from '../../src/core/run/reaper';
-import type { TraceIo } from '../../src/core/run/trace';
+import { logClockMs, type TraceIo } from '../../src/core/run/trace';
 
 function fakeIo(pty = false): TraceIo & { got: string; ended: boolean } {
   const io = {
@@ -112,5 +112,13 @@ describe('leftoverSentence', () => {
     );
     const many = Array.from({ length: 7 }, (_, i) => ({ pid: 100 + i, setsid: false, command: 'sleep 9' }));
     assert.match(leftoverSentence(1500, many), /^the program exited after 1\.5 s; 7 processes it started \(pid 100: sleep 9; .*pid 104: sleep 9; and 2 more\) were still running and were killed$/);
+  });
+});
+
+describe('logClockMs', () => {
+  it('reads the time of day of a strace -tt line head, and nothing from other lines', () => {
+    assert.equal(logClockMs('1234  13:05:42.250001 execve("/x", ["x"], 0x7ff /* 3 vars */) = 0'), (13 * 3600 + 5 * 60 + 42.250001) * 1000);
+    assert.equal(logClockMs('77 00:00:00.000001 +++ exited with 0 +++'), 0.001);
+    assert.equal(logClockMs('execve("/x") = 0'), undefined);
   });
 });
