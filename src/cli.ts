@@ -10,8 +10,9 @@ import { BuildError, investigate, makeReport, TOOL_VERSION } from './core/invest
 import { renderBreakdown, renderMarkdown, renderTable } from './core/report/table';
 import { DEFAULT_VARIANTS, type Variant } from './core/run/build';
 import { labelRuns } from './core/run/variants';
+import { InputFeed, cliInput } from './core/run/inputFeed';
 import { ToolError } from './core/run/tools';
-import { checkFolder, checkOutputFile, checkRegularFile, InputError, parseTimeoutSeconds, readRegularFile, writeOutput } from './core/inputs';
+import { MAX_TIMEOUT_SECONDS, checkFolder, checkOutputFile, checkRegularFile, InputError, parseTimeoutSeconds, readRegularFile, writeOutput } from './core/inputs';
 import type { KernelSnapshotLike } from './core/analyze';
 import type { Report } from './protocol/report';
 
@@ -27,6 +28,11 @@ Usage:
       --mode fast|full  fast: seccomp-filtered memory+thread calls (default); full: every call
       --stacks          record a call stack for each call (strace -k)
       --timeout SEC     kill a program that runs longer (default 60; 1 to 86400, or 0 or none: no limit)
+      --build-timeout SEC
+                        stop a variant's build (go list, go build and what they start) that takes
+                        longer (default 600; 1 to 86400, or 0 or none: 24 h)
+      --wait-children   trace what the program leaves running (a daemon) until it exits or the
+                        timeout; by default it is killed once the program has exited
       --no-pty          run without a pseudo-terminal
       --keep            keep the temporary folder with binaries and logs
       --jobs N          trace N variants at once (default: one per core)
@@ -51,11 +57,11 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--jobs', '--variants', '--json', '--mode', '--timeout', '--binary', '--proc', '--html']);
+const VALUE_FLAGS = new Set(['--build-timeout', '--jobs', '--variants', '--json', '--mode', '--timeout', '--binary', '--proc', '--html']);
 const COMMON_FLAGS = ['--json', '--markdown', '--html', '--quiet', '--debug', '--help', '--version'];
 /** the flags each command takes; anything else is a usage error (a typo must not be ignored silently) */
 const COMMAND_FLAGS: Record<string, readonly string[]> = {
-  investigate: [...COMMON_FLAGS, '--variants', '--mode', '--stacks', '--timeout', '--no-pty', '--keep', '--jobs'],
+  investigate: [...COMMON_FLAGS, '--variants', '--mode', '--stacks', '--timeout', '--build-timeout', '--wait-children', '--no-pty', '--keep', '--jobs'],
   analyze: [...COMMON_FLAGS, '--binary', '--proc'],
 };
 const ALL_FLAGS = [...new Set(Object.values(COMMAND_FLAGS).flat())];
@@ -190,6 +196,8 @@ async function main(argv: string[]): Promise<number> {
     if (mode !== 'fast' && mode !== 'full') throw new UsageError('--mode is fast or full');
     const timeout = parseTimeoutSeconds(a.flags.get('--timeout') ?? 60);
     if ('problem' in timeout) throw new UsageError(`--timeout ${timeout.problem}`);
+    const buildTimeout = parseTimeoutSeconds(a.flags.get('--build-timeout') ?? 600);
+    if ('problem' in buildTimeout) throw new UsageError(`--build-timeout ${buildTimeout.problem}`);
     const jobsFlag = a.flags.get('--jobs');
     const jobs = jobsFlag === undefined ? undefined : Number(jobsFlag);
     if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError('--jobs takes a whole number, 1 or more');
@@ -200,6 +208,8 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
     const reports: Report[] = [];
+    // every program reads what the CLI reads (a pipe, a file, /dev/null, the terminal) and sees its end
+    const input = new InputFeed(cliInput(process.stdin), { literal: !process.stdin.isTTY, log: say });
     try {
       for (const dir of dirs) {
         const res = await investigate({
@@ -209,10 +219,13 @@ async function main(argv: string[]): Promise<number> {
           mode,
           stacks: a.flags.has('--stacks'),
           timeoutMs: timeout.seconds === undefined ? undefined : timeout.seconds * 1000,
+          buildTimeoutMs: (buildTimeout.seconds ?? MAX_TIMEOUT_SECONDS) * 1000,
+          waitForChildren: a.flags.has('--wait-children'),
           usePty: !a.flags.has('--no-pty'),
           keep: a.flags.has('--keep'),
           traceJobs: jobs,
           signal: ac.signal,
+          onTraceStart: (_variant, io) => input.attach(io),
           onProgress: (p) => say(`[${p.step}]${dirs.length > 1 ? ` ${dir}:` : ''} ${p.message}`),
           log: (l) => (a.flags.has('--debug') ? say(`  ${l}`) : undefined),
         });
@@ -221,6 +234,7 @@ async function main(argv: string[]): Promise<number> {
         if (res.workDir) say(`binaries and logs kept in ${res.workDir}`);
       }
     } finally {
+      input.close();
       process.off('SIGINT', onSig);
       process.off('SIGTERM', onSig);
     }

@@ -2,7 +2,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { analyzeLog } from './analyze';
-import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
+import { DEFAULT_VARIANTS, buildVariant, makePrivateTempDir, removeStaleTempDirs, removeTempDir, type BuildFailure, type BuildResult, type Variant } from './run/build';
+import { leftoverSentence } from './run/reaper';
+import { Watchdog } from './run/watchdog';
 import { ToolError, findGo, findStrace, goVersion, type ToolLocation } from './run/tools';
 import { labelRuns } from './run/variants';
 import { checkFolder, MAX_TIMEOUT_SECONDS } from './inputs';
@@ -10,6 +12,8 @@ import { traceProgram, straceArgs, type PtyModule, type TraceIo, type TraceMode,
 import { SCHEMA_VERSION, type Report, type RunReport, type VariantReport } from '../protocol/report';
 
 export const TOOL_VERSION = '0.1.0';
+/** the private folders of runs: go-memory-lens-PID-XXXXXX */
+const TEMP_PREFIX = 'go-memory-lens-';
 
 export interface Progress {
   step: 'locate' | 'build' | 'trace' | 'analyze' | 'done';
@@ -30,6 +34,10 @@ export interface InvestigateOptions {
   mode?: TraceMode;
   stacks?: boolean;
   timeoutMs?: number;
+  /** trace what the program leaves running until it exits or the timeout, instead of killing it once the program exits */
+  waitForChildren?: boolean;
+  /** each variant's build (go list and go build) is stopped after this long; default 10 min */
+  buildTimeoutMs?: number;
   /** a go already located by the caller (an editor asks its Go extension first); else goPath/goroot/findGo */
   go?: ToolLocation;
   goPath?: string;
@@ -115,24 +123,38 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
   log(`strace: ${strace.path} (${strace.why})`);
   if (process.platform !== 'linux') throw new ToolError(`tracing needs Linux (this is ${process.platform})`, 'run it on Linux, or analyze a log captured there with `go-memory-lens analyze LOG`');
 
-  const workDir = await makePrivateTempDir('go-memory-lens-').catch((err: NodeJS.ErrnoException) => {
+  for (const stale of await removeStaleTempDirs(TEMP_PREFIX)) log(`removed ${stale}, left by a run that was killed`);
+  const workDir = await makePrivateTempDir(TEMP_PREFIX).catch((err: NodeJS.ErrnoException) => {
     throw new ToolError(`cannot make a temporary folder in ${os.tmpdir()} (${err.code ?? err.message})`, 'set TMPDIR to an existing folder you can write to');
   });
   let kept = false;
+  // if we die, even by SIGKILL, the builds and traces still running die with us (the folder goes with the next run)
+  const watchdog = Watchdog.start();
   try {
     // builds in parallel, as many at once as there are cores (the toolchain itself is parallel too)
     const builds: Array<BuildResult | BuildFailure> = new Array(variants.length);
     let next = 0;
     const jobs = Math.max(1, Math.min(variants.length, os.cpus().length));
-    await Promise.all(Array.from({ length: jobs }, async () => {
-      while (next < variants.length) {
+    // one build that throws (a timeout) stops the others: none may run on into the folder being removed
+    const buildStop = new AbortController();
+    const buildSignal = opts.signal ? AbortSignal.any([opts.signal, buildStop.signal]) : buildStop.signal;
+    const buildsSettled = await Promise.allSettled(Array.from({ length: jobs }, async () => {
+      while (next < variants.length && !buildSignal.aborted) {
         const i = next++;
         const v = variants[i];
         progress({ step: 'build', variant: v.name, index: i + 1, total: variants.length, message: `building ${v.name} (${i + 1} of ${variants.length})` });
-        builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: opts.signal, log })
-          .catch((err: unknown) => { throw spawnProblem(err, `building ${v.name}`); });
+        try {
+          builds[i] = await buildVariant({ go, packageDir, outDir: workDir, variant: v, env: { ...process.env, ...(opts.env ?? {}), ...(opts.buildEnv ?? {}) }, signal: buildSignal, timeoutMs: opts.buildTimeoutMs, watchdog, log })
+            .catch((err: unknown) => { throw spawnProblem(err, `building ${v.name}`); });
+        } catch (err) {
+          buildStop.abort();
+          throw err;
+        }
       }
     }));
+    const buildFailed = buildsSettled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Error && r.reason.name === 'AbortError' && !opts.signal?.aborted));
+    if (buildFailed) throw buildFailed.reason;
+    if (opts.signal?.aborted) throw new CancelledError('building');
     const failures = builds.filter((b): b is BuildFailure => !b.ok);
     if (failures.length > 0) throw new BuildError(failures);
 
@@ -150,7 +172,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       log(`trace: ${strace.path} ${straceArgs({ binary: b.binary, args: opts.args, logFile, mode, stacks: opts.stacks }).join(' ')}`);
       const tr: TraceResult = await traceProgram({
         strace, binary: b.binary, args: opts.args, cwd: opts.cwd ?? packageDir, env: { ...(opts.env ?? {}), ...(v.env ?? {}) }, logFile, mode,
-        stacks: opts.stacks, timeoutMs: opts.timeoutMs, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
+        stacks: opts.stacks, timeoutMs: opts.timeoutMs, waitForChildren: opts.waitForChildren, watchdog, signal: opts.signal, usePty: opts.usePty, ptyModule: opts.ptyModule,
         onOutput: opts.onOutput ? (d) => opts.onOutput!(v.name, d) : undefined,
         onStart: opts.onTraceStart ? (io) => opts.onTraceStart!(v.name, io) : undefined,
       }).catch((err: unknown) => { throw spawnProblem(err, `tracing ${v.name}`); });
@@ -160,7 +182,8 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
       const vr = await analyzeLog(logFile, { binary: b.binary, kernel: tr.atExit, name: v.name, signal: opts.signal });
       vr.run = runReport(b, tr, mode);
       vr.log.files = [path.basename(logFile)];
-      if (tr.timedOut) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
+      if (tr.leftovers) vr.partialReasons.push(leftoverSentence(tr.programRunMs ?? tr.programExitMs ?? tr.wallMs, tr.leftovers, tr.timedOut ? opts.timeoutMs : undefined));
+      if (tr.timedOut && tr.programExitMs === undefined) vr.partialReasons.push(`the program did not exit within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was killed`);
       if (tr.diskFull) vr.partialReasons.push('the disk holding the log filled up (no space left on device), so the run was stopped and the log is cut short');
       if (tr.signal && !tr.diskFull && !tr.timedOut) vr.partialReasons.push(`the program was killed by ${tr.signal}`);
       vr.partial = vr.partialReasons.length > 0;
@@ -187,6 +210,7 @@ async function investigateSteps(opts: InvestigateOptions): Promise<InvestigateRe
     if (opts.keep) kept = true;
     return { report: makeReport('investigation', reports, packageDir), workDir: kept ? workDir : undefined, go, strace };
   } finally {
+    watchdog.close();
     if (!kept) await removeTempDir(workDir).catch(() => fsp.rm(workDir, { recursive: true, force: true }));
   }
 }

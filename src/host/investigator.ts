@@ -7,6 +7,7 @@ import { analyzeLog } from '../core/analyze';
 import { BuildError, CancelledError, investigate, makeReport, type Progress } from '../core/investigate';
 import { removeTempDir, type Diagnostic as BuildDiagnostic } from '../core/run/build';
 import { ToolError } from '../core/run/tools';
+import { MAX_TIMEOUT_SECONDS } from '../core/inputs';
 import type { Report } from '../protocol/report';
 import { Disposable } from './disposable';
 import type { ReportPanels, RunRequest } from './panel';
@@ -157,6 +158,7 @@ export class Investigator extends Disposable {
             mode: settings.traceMode,
             stacks: settings.stacks,
             timeoutMs: settings.timeoutSeconds === undefined ? undefined : settings.timeoutSeconds * 1000,
+            buildTimeoutMs: (settings.buildTimeoutSeconds ?? MAX_TIMEOUT_SECONDS) * 1000,
             go: goChoice.go,
             strace,
             signal: abort.signal,

@@ -16,6 +16,8 @@ export interface Settings {
   cwd: string;
   /** undefined: no limit (the setting is 0) */
   timeoutSeconds: number | undefined;
+  /** undefined: no limit (the setting is 0) */
+  buildTimeoutSeconds: number | undefined;
   traceMode: TraceMode;
   stacks: boolean;
   stracePath: string;
@@ -30,6 +32,9 @@ export function readSettings(scope?: vscode.Uri): { settings: Settings; problems
   const rawTimeout = c.get<unknown>('timeoutSeconds');
   const timeout = rawTimeout === undefined || rawTimeout === null ? { seconds: 60 } : parseTimeoutSeconds(rawTimeout);
   if ('problem' in timeout) problems.push(`goMemoryLens.timeoutSeconds ${timeout.problem}; using 60`);
+  const rawBuildTimeout = c.get<unknown>('buildTimeoutSeconds');
+  const buildTimeout = rawBuildTimeout === undefined || rawBuildTimeout === null ? { seconds: 600 } : parseTimeoutSeconds(rawBuildTimeout);
+  if ('problem' in buildTimeout) problems.push(`goMemoryLens.buildTimeoutSeconds ${buildTimeout.problem}; using 600`);
   const args = c.get<unknown>('programArgs');
   return {
     settings: {
@@ -38,6 +43,7 @@ export function readSettings(scope?: vscode.Uri): { settings: Settings; problems
       env: stringRecord(c.get('env')) ?? {},
       cwd: c.get<string>('cwd')?.trim() ?? '',
       timeoutSeconds: 'problem' in timeout ? 60 : timeout.seconds,
+      buildTimeoutSeconds: 'problem' in buildTimeout ? 600 : buildTimeout.seconds,
       traceMode: mode === 'full' ? 'full' : 'fast',
       stacks: c.get<boolean>('stacks') === true,
       stracePath: c.get<string>('stracePath')?.trim() ?? '',

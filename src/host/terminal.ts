@@ -72,7 +72,9 @@ export class TraceTerminal implements vscode.Pseudoterminal {
   }
 
   handleInput(data: string): void {
-    if (this.io) this.io.write(data);
+    // through pipes there is no line discipline to turn Ctrl-D into end of input: close the program's stdin
+    if (this.bareLf && data === '\x04') this.io?.end();
+    else this.io?.write(data);
   }
 
   get isFinished(): boolean {

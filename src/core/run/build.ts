@@ -5,7 +5,9 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadedImageSize, readElf } from '../elf';
-import { execTool, type ToolLocation } from './tools';
+import { descendantsOf, killQuietly, pidExists } from './proc';
+import { ToolError, execTool, type ToolLocation } from './tools';
+import type { Watchdog } from './watchdog';
 
 export interface Variant {
   name: string;
@@ -66,14 +68,43 @@ export interface BuildOptions {
   variant: Variant;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** the whole variant's go commands (list, build) must finish within this; default DEFAULT_BUILD_TIMEOUT_MS */
+  timeoutMs?: number;
+  /** stops the go commands if we die (even by SIGKILL), see watchdog.ts */
+  watchdog?: Watchdog;
   log?: (line: string) => void;
 }
 
-/** A 0700 folder under os.tmpdir(): binaries built there cannot be swapped by another user before we run them. */
+/** A build that waits on a module download or a hung -toolexec must not hang the run: 10 minutes, then stopped. */
+export const DEFAULT_BUILD_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * A 0700 folder under os.tmpdir(): binaries built there cannot be swapped by another user before we run them.
+ * Its name holds our pid (PREFIX-PID-XXXXXX), so a later run can tell the folder of a run that was killed.
+ */
 export async function makePrivateTempDir(prefix: string): Promise<string> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `${prefix}${process.pid}-`));
   await fsp.chmod(dir, 0o700);
   return dir;
+}
+
+/**
+ * Removes the folders that makePrivateTempDir(prefix) made for processes that no longer exist (a run killed with
+ * SIGKILL cannot clean up after itself): only ours (same uid), only with a dead owner pid. Returns their paths.
+ */
+export async function removeStaleTempDirs(prefix: string): Promise<string[]> {
+  const tmp = os.tmpdir();
+  const re = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\d+)-[A-Za-z0-9]{6}$`);
+  const removed: string[] = [];
+  for (const name of await fsp.readdir(tmp).catch(() => [] as string[])) {
+    const m = re.exec(name);
+    if (!m || pidExists(Number(m[1]))) continue;
+    const dir = path.join(tmp, name);
+    const st = await fsp.lstat(dir).catch(() => undefined);
+    if (!st?.isDirectory() || st.uid !== process.getuid?.()) continue;
+    await fsp.rm(dir, { recursive: true, force: true }).then(() => removed.push(dir), () => {});
+  }
+  return removed;
 }
 
 /** Removes a folder made by makePrivateTempDir; refuses anything outside os.tmpdir() so a bad argument cannot wipe real files. */
@@ -101,6 +132,30 @@ function binaryName(packageDir: string, variant: Variant): string {
 }
 
 export async function buildVariant(opts: BuildOptions): Promise<BuildResult | BuildFailure> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(), timeoutMs);
+  try {
+    return await buildSteps({ ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal });
+  } catch (err) {
+    if (timer.signal.aborted && !opts.signal?.aborted) {
+      throw new ToolError(
+        `go build of the ${opts.variant.name} variant did not finish within ${formatSeconds(timeoutMs)} and was stopped with every process it started`,
+        'if it waits for a module download, check the network and GOPROXY (or run `go mod download` first); if the build is only slow, raise --build-timeout (the goMemoryLens.buildTimeoutSeconds setting)',
+      );
+    }
+    throw err;
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return s >= 120 && s % 60 === 0 ? `${s / 60} min` : `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
+async function buildSteps(opts: BuildOptions): Promise<BuildResult | BuildFailure> {
   const { variant } = opts;
   const packageDir = path.resolve(opts.packageDir);
   const goPath = variant.goBinary ?? opts.go.path;
@@ -111,7 +166,7 @@ export async function buildVariant(opts: BuildOptions): Promise<BuildResult | Bu
   const command = [goPath, 'build', ...flags, '-o', binary, '.'];
 
   // `go build -o` of a non-main package writes nothing useful; say so instead of a confusing later error.
-  const listed = await execTool(goPath, ['list', '-e', ...flags, '-f', '{{.Name}}', '.'], { cwd: packageDir, env, signal: opts.signal });
+  const listed = await runGroup(goPath, ['list', '-e', ...flags, '-f', '{{.Name}}', '.'], { cwd: packageDir, env, signal: opts.signal, watchdog: opts.watchdog });
   const pkgName = listed.stdout.trim();
   if (listed.code === 0 && pkgName && pkgName !== 'main') {
     const stderr = `${packageDir} holds package ${pkgName}, not package main: only a main package builds a program to trace\n`;
@@ -122,8 +177,8 @@ export async function buildVariant(opts: BuildOptions): Promise<BuildResult | Bu
   log(`$ ${describeCommand(command, variant)}`);
   const started = Date.now();
   const [built, cgo] = await Promise.all([
-    runGroup(goPath, command.slice(1), { cwd: packageDir, env, signal: opts.signal, onStderrLine: log }),
-    execTool(goPath, ['list', '-e', '-deps', ...flags, '-f', '{{if .CgoFiles}}{{.ImportPath}}{{end}}', '.'], { cwd: packageDir, env, signal: opts.signal }),
+    runGroup(goPath, command.slice(1), { cwd: packageDir, env, signal: opts.signal, watchdog: opts.watchdog, onStderrLine: log }),
+    runGroup(goPath, ['list', '-e', '-deps', ...flags, '-f', '{{if .CgoFiles}}{{.ImportPath}}{{end}}', '.'], { cwd: packageDir, env, signal: opts.signal, watchdog: opts.watchdog }),
   ]);
   const durationMs = Date.now() - started;
   if (built.code !== 0) {
@@ -161,17 +216,22 @@ function describeCommand(command: string[], variant: Variant): string {
 }
 
 /**
- * Runs go in its own process group so that cancelling also stops the compilers and linkers it started
- * (killing only `go` would leave them running).
+ * Runs go in its own process group so that cancelling (or the build timeout) also stops the compilers, linkers
+ * and -toolexec tools it started: killing only `go` would leave them running, and one that made its own
+ * session is found as go's descendant.
  */
 function runGroup(
   file: string,
   args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; onStderrLine: (line: string) => void },
-): Promise<{ code: number | null; stderr: string }> {
+  opts: { cwd: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; watchdog?: Watchdog; onStderrLine?: (line: string) => void },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(abortError());
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const unguard = child.pid !== undefined ? opts.watchdog?.guardGroup(child.pid) : undefined;
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (stdout += d));
     let stderr = '';
     let pending = '';
     child.stderr.setEncoding('utf8');
@@ -180,14 +240,12 @@ function runGroup(
       pending += d;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const l of lines) opts.onStderrLine(l);
+      for (const l of lines) opts.onStderrLine?.(l);
     });
     const onAbort = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      if (child.pid === undefined) return;
+      for (const pid of descendantsOf(child.pid).reverse()) killQuietly(pid);
+      killQuietly(-child.pid);
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
@@ -195,10 +253,11 @@ function runGroup(
       reject(err);
     });
     child.on('close', (code) => {
+      unguard?.();
       opts.signal?.removeEventListener('abort', onAbort);
-      if (pending) opts.onStderrLine(pending);
+      if (pending) opts.onStderrLine?.(pending);
       if (opts.signal?.aborted) return reject(abortError());
-      resolve({ code, stderr });
+      resolve({ code, stdout, stderr });
     });
   });
 }

@@ -9,13 +9,16 @@ import { StringDecoder } from 'node:string_decoder';
 import type { IPty } from 'node-pty';
 import {
   descendantsOf,
+  isAlive,
   killQuietly,
   readProcSample,
   readProcSnapshot,
   type ProcSample,
   type ProcSnapshot,
 } from './proc';
+import { describeProcess, tracedBy, type Leftover } from './reaper';
 import { ToolError, type ToolLocation } from './tools';
+import { Watchdog } from './watchdog';
 
 export type { ProcSample, ProcSnapshot } from './proc';
 
@@ -26,7 +29,11 @@ export type PtyModule = typeof import('node-pty');
 export interface TraceIo {
   /** strace's pid (the traced program is its child) */
   pid: number;
-  write(data: string): void;
+  /** the program reads through a pseudo-terminal (its line discipline acts on control characters), not a pipe */
+  pty: boolean;
+  write(data: string | Buffer): void;
+  /** end of input: closes the program's stdin pipe, or types the terminal's end-of-file character (Ctrl-D) */
+  end(): void;
   resize(cols: number, rows: number): void;
 }
 
@@ -52,9 +59,17 @@ export interface TraceOptions {
   /** program output (pty data) as it arrives, for a live terminal */
   onOutput?: (data: string) => void;
   onProcSample?: (s: ProcSample) => void;
+  /** the program's input: write to it, end it; without onStart the program gets end of input at once */
   onStart?: (io: TraceIo) => void;
   /** how long strace holds the program on entry to exit_group; default 500000 */
   exitPauseUs?: number;
+  /**
+   * processes the program started that outlive it are traced on until they exit or the timeout; by default they
+   * are killed soon after the program exits (they would hold the run until the timeout)
+   */
+  waitForChildren?: boolean;
+  /** the run's watchdog (see watchdog.ts); default: one of its own for this trace */
+  watchdog?: Watchdog;
 }
 
 export interface TraceResult {
@@ -79,6 +94,12 @@ export interface TraceResult {
   tracerPid?: number;
   /** the log's file system filled up: the run was stopped and the log is cut short */
   diskFull?: boolean;
+  /** when (ms after the start) strace logged the program's own exit */
+  programExitMs?: number;
+  /** how long the program ran by the log's clock: from its execve to its exit_group (the exit pause left out) */
+  programRunMs?: number;
+  /** processes the program started that were still running after it exited, and were killed */
+  leftovers?: Leftover[];
 }
 
 export const OUTPUT_CAP = 1024 * 1024;
@@ -93,6 +114,11 @@ const SAMPLES_CAP = 3000;
 const LOG_POLL_MS = 15;
 /** strace exits by itself once its tracees are killed; only if it does not, is it killed too. */
 const STRACE_GRACE_MS = 2000;
+/**
+ * How long after the program's exit its children may take to finish on their own before they count as left
+ * running, beyond the exit pause (a child that exits then is held there too).
+ */
+const LINGER_MS = 500;
 
 /**
  * 'fast' traces only what the memory model needs, filtered in the kernel (--seccomp-bpf). strace (6.1) moves a
@@ -153,11 +179,20 @@ const EXECVE_RE = /^(\d+)\s+[\d:.]+\s+execve\(/;
 const EXIT_GROUP_RE = /^(\d+)\s+[\d:.]+\s+exit_group\(/;
 const EXITED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ exited with (\d+) \+\+\+/;
 const KILLED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ killed by (SIG[A-Z0-9]+)/;
+const CLOCK_RE = /^\d+\s+(\d\d):(\d\d):(\d\d(?:\.\d+)?)\s/;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The time of day of a -tt line head ("PID HH:MM:SS.micro "), in ms. */
+export function logClockMs(line: string): number | undefined {
+  const m = CLOCK_RE.exec(line);
+  return m ? ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 : undefined;
+}
 
 interface Child {
   pid: number;
   ptyUsed: boolean;
-  write(data: string): void;
+  write(data: string | Buffer): void;
+  end(): void;
   resize(cols: number, rows: number): void;
   onData(cb: (data: string) => void): void;
   onExit(cb: (code: number | null, signal: string | null) => void): void;
@@ -175,10 +210,17 @@ function loadNodePty(): PtyModule {
 
 function startPty(pty: PtyModule | undefined, file: string, args: string[], opts: { cwd: string; env: Record<string, string>; cols: number; rows: number }): Child {
   const p: IPty = (pty ?? loadNodePty()).spawn(file, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd: opts.cwd, env: opts.env });
+  let lastChar = '\n';
   return {
     pid: p.pid,
     ptyUsed: true,
-    write: (d) => p.write(d),
+    write: (d) => {
+      if (d.length > 0) lastChar = typeof d === 'string' ? d[d.length - 1] : String.fromCharCode(d[d.length - 1]);
+      p.write(d);
+    },
+    // In canonical mode Ctrl-D ends input only on an empty line; after a partial line the first one just hands
+    // that line to the reader, so a second is needed.
+    end: () => p.write(lastChar === '\n' || lastChar === '\r' ? '\x04' : '\x04\x04'),
     // VS Code may resize the terminal after the program is gone; a closed pty throws ENOTTY then
     resize: (c, r) => { try { p.resize(c, r); } catch { /* closed */ } },
     onData: (cb) => void p.onData(cb),
@@ -200,6 +242,7 @@ function startPipes(file: string, args: string[], opts: { cwd: string; env: Reco
     pid: c.pid,
     ptyUsed: false,
     write: (d) => void c.stdin.write(d),
+    end: () => void c.stdin.end(),
     resize: () => {},
     onData: (cb) => void dataCbs.push(cb),
     onExit: (cb) => void c.on('close', (code, sig) => cb(code, sig)),
@@ -286,6 +329,9 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     throw err;
   }
 
+  // if we are killed (even by SIGKILL), the watchdog stops strace and all it traces
+  const watchdog = opts.watchdog ?? Watchdog.start();
+  const unguard = watchdog.guardTracer(child.pid, opts.logFile);
   const out = new OutputCollector();
   const samples: ProcSample[] = [];
   let sampleEvery = 1;
@@ -295,6 +341,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   let snapshotTaken = false;
   let snapshotDone: Promise<void> = Promise.resolve();
   let programExit: { code: number | null; signal: string | null } | undefined;
+  let programExitMs: number | undefined;
+  // the log's own clock (strace -tt) at the program's execve and its exit: how long it really ran
+  let startClock: number | undefined;
+  let exitClock: number | undefined;
   let timedOut = false;
   let cancelled = false;
   let logOffset = 0;
@@ -305,7 +355,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   const onLogLine = (line: string, complete: boolean) => {
     if (tgid === undefined) {
       const m = EXECVE_RE.exec(line);
-      if (m) tgid = Number(m[1]);
+      if (m) {
+        tgid = Number(m[1]);
+        startClock = logClockMs(line);
+      }
     }
     if (tgid === undefined) return;
     if (!snapshotTaken) {
@@ -313,6 +366,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
       // Any thread of the program may call exit_group (Go's main goroutine need not run on the first thread).
       if (m && (Number(m[1]) === tgid || existsSync(`/proc/${tgid}/task/${m[1]}`))) {
         snapshotTaken = true;
+        exitClock = logClockMs(line);
         const pid = tgid;
         snapshotDone = readProcSnapshot(pid, elapsed()).then(
           (s) => void (atExit = s),
@@ -325,6 +379,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     if (exited && Number(exited[1]) === tgid) programExit = { code: Number(exited[2]), signal: null };
     const killed = KILLED_RE.exec(line);
     if (killed && Number(killed[1]) === tgid) programExit = { code: null, signal: killed[2] };
+    if (programExit && programExitMs === undefined) {
+      programExitMs = elapsed();
+      exitClock ??= logClockMs(line);
+    }
   };
 
   // strace writes each syscall's entry as soon as it happens, even the unfinished "exit_group(0" (checked
@@ -365,8 +423,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   };
   // the log is read every poll (the exit_group line must be seen at once); free space every tenth is plenty
   let polls = 0;
+  const lingerMs = (opts.exitPauseUs ?? 500000) / 1000 + LINGER_MS;
   const logTimer = setInterval(() => {
     void readLog().catch(() => {});
+    if (programExitMs !== undefined && !opts.waitForChildren && !stopping && elapsed() - programExitMs >= lingerMs) void stopLeftovers();
     if (++polls % SPACE_CHECK_EVERY === 0) void checkSpace().catch(() => {});
   }, LOG_POLL_MS);
   const sampleTimer = setInterval(() => {
@@ -398,20 +458,48 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     stopping ??= stopTree(child.pid, exited);
     return stopping;
   };
-  const timeout = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), void stop()), opts.timeoutMs) : undefined;
+  // strace -f waits for every tracee: a child the program left running (a daemon) would hold the run until the
+  // timeout. Once the program has exited, whatever strace still traces is named in the report and stopped.
+  const leftovers: Leftover[] = [];
+  const stopLeftovers = () => {
+    for (const pid of tracedBy(child.pid)) {
+      const d = describeProcess(pid);
+      if (d) leftovers.push(d);
+    }
+    return stop();
+  };
+  // at the timeout, what the program left running (if it has exited) is named like after the linger
+  const onTimeout = () => {
+    timedOut = true;
+    void (programExitMs !== undefined && !stopping ? stopLeftovers() : stop());
+  };
+  const timeout = opts.timeoutMs !== undefined ? setTimeout(onTimeout, opts.timeoutMs) : undefined;
   const onAbort = () => {
     cancelled = true;
     void stop();
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  opts.onStart?.({ pid: child.pid, write: (d) => child.write(d), resize: (c, r) => child.resize(c, r) });
+  // input that arrives after strace has gone has nowhere to go (a closed pty throws)
+  let straceGone = false;
+  void exited.then(() => (straceGone = true));
+  opts.onStart?.({
+    pid: child.pid,
+    pty: child.ptyUsed,
+    write: (d) => void (straceGone || child.write(d)),
+    end: () => void (straceGone || child.end()),
+    resize: (c, r) => child.resize(c, r),
+  });
+  // nobody can type to the program: a program that reads its input gets end of input, not a wait for the timeout
+  if (!opts.onStart) child.end();
 
   let straceExit: { code: number | null; signal: string | null };
   try {
     straceExit = await exited;
     if (stopping) await stopping;
   } finally {
+    unguard();
+    if (!opts.watchdog) watchdog.close();
     clearInterval(logTimer);
     clearInterval(sampleTimer);
     if (timeout) clearTimeout(timeout);
@@ -461,6 +549,9 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     logBytes,
     tracerPid: child.pid,
     ...(diskFull ? { diskFull } : {}),
+    ...(programExitMs !== undefined ? { programExitMs } : {}),
+    ...(startClock !== undefined && exitClock !== undefined ? { programRunMs: (exitClock - startClock + DAY_MS) % DAY_MS } : {}),
+    ...(leftovers.length > 0 ? { leftovers } : {}),
   };
 }
 
@@ -477,8 +568,13 @@ async function stopTree(stracePid: number, exited: Promise<unknown>): Promise<vo
   let done = false;
   void exited.then(() => (done = true));
   const deadline = Date.now() + STRACE_GRACE_MS;
+  const killed = new Set<number>();
   while (!done && Date.now() < deadline) {
-    for (const pid of descendantsOf(stracePid).reverse()) killQuietly(pid);
+    // a child that called setsid() and outlived its parent hangs under PID 1, not under strace: ptrace finds it
+    for (const pid of new Set([...descendantsOf(stracePid).reverse(), ...tracedBy(stracePid)])) {
+      killQuietly(pid);
+      killed.add(pid);
+    }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
   }
   if (!done) {
@@ -487,4 +583,8 @@ async function stopTree(stracePid: number, exited: Promise<unknown>): Promise<vo
     killQuietly(stracePid);
     await exited;
   }
+  // A killed strace no longer waits for its tracees: on a loaded machine one may still be dying. The run ends
+  // when they are gone (bounded: a pid reused meanwhile must not hold it).
+  const until = Date.now() + STRACE_GRACE_MS;
+  while ([...killed].some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }
