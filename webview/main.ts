@@ -7,9 +7,8 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { HostMessage, PanelState, WebviewMessage } from '../src/protocol/messages';
 import type { CategoryKind, Report } from '../src/protocol/report';
-import { chromeTrace } from '../src/core/report/exports';
+import { chromeTrace, renderMarkdown } from '../src/core/report/exports';
 import { unpackReport } from '../src/core/report/packed';
-import { renderMarkdown } from '../src/core/report/table';
 import { breakdown, comparison, downsample, filterEvents, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER } from '../src/core/report/view';
 import { categoryLabel } from '../src/core/report/explain';
 import { ce, el, richText, section } from './dom';
@@ -88,7 +87,7 @@ function standaloneAction(m: WebviewMessage): void {
       break;
     case 'copyMarkdown':
       void navigator.clipboard?.writeText(renderMarkdown(current.report)).then(
-        () => toast('Markdown table copied.'),
+        () => toast('Markdown report copied.'),
         () => toast('The browser refused the clipboard; use Save Markdown instead.'),
       );
       break;

@@ -8,7 +8,8 @@ import { analyzeLog } from '../../src/core/analyze';
 import { makeReport } from '../../src/core/investigate';
 import { chromeTrace, jsonForHtml, standaloneHtml } from '../../src/core/report/exports';
 import { breakdown, comparison, filterEvents, suggestions, threadLanes, timeline, verdict } from '../../src/core/report/view';
-import type { Report } from '../../src/protocol/report';
+import type { Report, VariantReport } from '../../src/protocol/report';
+import { fourVariantReport } from './helpers/fourVariants';
 
 const LOGS = path.join(__dirname, '..', 'fixtures', 'logs');
 const MiB = 1024 * 1024;
@@ -44,7 +45,48 @@ describe('verdict', () => {
   });
 });
 
+describe('verdict with runs that did not finish', () => {
+  const killed = (v: VariantReport, name: string): VariantReport => ({
+    ...v, name, partial: true, partialReasons: ['the program did not exit within 10 s and was killed'],
+    run: { variant: name, exitCode: null, signal: 'SIGKILL', timedOut: true },
+  });
+
+  it('leaves a run killed at the timeout out of the comparison, and says so', async () => {
+    const r = await fourVariantReport();
+    const v = verdict(r);
+    assert.match(v, /^The default \(cgo\) build reserves [\d.]+ MiB more virtual memory than pure: /);
+    assert.match(v, / netcgo \(killed at the timeout\) is left out: its figures are those of a run that did not finish\.$/);
+  });
+
+  it('three of four killed: never "all 4 variants have the same virtual size"; none finished: flagged', () => {
+    const d = net.variants[0];
+    const v = verdict(makeReport('investigation', [d, killed(d, 'a'), killed(d, 'b'), killed(d, 'c')]));
+    assert.doesNotMatch(v, /same virtual size/);
+    assert.match(v, /^default: [\d.]+ MiB of virtual memory at exit_group; .* a \(killed at the timeout\), b \(killed at the timeout\) and c \(killed at the timeout\) did not finish, so there is nothing to compare it with\.$/);
+    const none = verdict(makeReport('investigation', [killed(d, 'a'), killed(d, 'b')]));
+    assert.match(none, /^Both variants have the same virtual size: [\d.]+ MiB\. None of the runs finished \(a: killed at the timeout and b: killed at the timeout\): these are their figures when they stopped\.$/);
+    // two that finished are compared on their own; the killed ones are named
+    const r2 = makeReport('investigation', [d, net.variants[1], killed(d, 'a'), killed(d, 'b')]);
+    assert.match(verdict(r2), /than pure: .* a \(killed at the timeout\) and b \(killed at the timeout\) are left out: their figures are those of runs that did not finish\.$/);
+  });
+
+  it('a crash counts as not finished; one variant alone is flagged too', () => {
+    const p = net.variants[2].processes[0];
+    const crashed: VariantReport = { ...net.variants[2], name: 'crash', processes: [{ ...p, exitCode: 2 }], run: { variant: 'crash', exitCode: 2, output: 'panic: boom\n' } };
+    assert.match(verdict(makeReport('investigation', [net.variants[0], net.variants[1], crashed])), /crash \(ended with 2 \(panic\)\) is left out/);
+    assert.match(verdict(makeReport('investigation', [killed(net.variants[0], 'x')])), /The run did not finish \(killed at the timeout\): these are its figures when it stopped\.$/);
+  });
+});
+
 describe('comparison', () => {
+  it('a delta is one number in the row\'s unit (MiB, one decimal), never "−290 MiB + 28 KiB"', () => {
+    const [d, p] = [net.variants[0], net.variants[1]];
+    const cells = comparison(net, 'default').find((r) => r.label === 'VSZ at exit (model)')!.cells;
+    const want = (p.processes[0].vsizeAtExit - d.processes[0].vsizeAtExit) / MiB;
+    assert.equal(cells[1].delta, `−${Math.abs(want).toFixed(1)} MiB`);
+    for (const r of comparison(net, 'default')) for (const c of r.cells) assert.doesNotMatch(c.delta ?? '', /\+ \d|GiB|KiB/, `${r.label}: ${c.delta}`);
+  });
+
   it('marks the smallest per row and gives deltas against the chosen baseline', () => {
     const rows = comparison(net, 'pure');
     const vsz = rows.find((r) => r.label === 'VSZ at exit (model)')!;
