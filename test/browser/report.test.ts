@@ -12,6 +12,7 @@ import { formatMiB } from '../../src/core/format';
 import { makeReport } from '../../src/core/investigate';
 import { renderStandaloneHtml } from '../../src/core/report/htmlFile';
 import type { Report } from '../../src/protocol/report';
+import { fourVariantReport } from '../unit/helpers/fourVariants';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const LOGS = path.join(REPO, 'test', 'fixtures', 'logs');
@@ -21,10 +22,13 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 let browser: Browser;
 let report: Report;
 let file: string;
+/** four variants, one killed at the timeout with a long partial note */
+let four: Report;
+let fourFile: string;
 const tmp = path.join(os.tmpdir(), `gml-browser-${process.pid}`);
 
-async function open(htmlFile: string, theme?: string): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+async function open(htmlFile: string, theme?: string, width = 1400): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 1000 } });
   const errors: string[] = [];
   const dialogs: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -52,6 +56,9 @@ before(async () => {
   report.package = 'samples/net';
   file = path.join(tmp, 'net.html');
   writeFileSync(file, await renderStandaloneHtml(report));
+  four = await fourVariantReport();
+  fourFile = path.join(tmp, 'four.html');
+  writeFileSync(fourFile, await renderStandaloneHtml(four));
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 });
 
@@ -201,4 +208,37 @@ describe('standalone HTML report in Chromium', () => {
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  it('four variants and a long partial note fit at 600 and 1,200 px in every theme: no horizontal overflow', async () => {
+    for (const width of [600, 1200]) {
+      for (const theme of ['light', 'dark', 'high-contrast']) {
+        const { page, errors } = await open(fourFile, theme, width);
+        const where = `${theme} at ${width} px`;
+        await page.screenshot({ path: path.join(RESULTS, `four-${width}-${theme}.png`), fullPage: true });
+        // in the page: the document's overflow, and every table, card, chart and event list against the viewport
+        const m = await page.evaluate<{ scroll: number; client: number; out: string[] }>(`(() => {
+          const se = document.scrollingElement;
+          const vw = document.documentElement.clientWidth;
+          const out = [];
+          for (const e of document.querySelectorAll('table, .variant-card, .timeline-variant, .ev-table, .stack-bar, .verdict, .facts li')) {
+            const r = e.getBoundingClientRect();
+            if (r.width === 0 && r.height === 0) continue;
+            if (r.left < 0 || r.right > vw + 0.5) out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+            if (e.scrollWidth > e.clientWidth + 1 && e.tagName !== 'TABLE') out.push(e.tagName + '.' + e.className + ' scrolls ' + e.scrollWidth + '>' + e.clientWidth);
+          }
+          for (const w of document.querySelectorAll('.table-wrap')) if (w.scrollWidth > w.clientWidth + 1) out.push('table-wrap scrolls ' + w.scrollWidth + '>' + w.clientWidth);
+          return { scroll: se.scrollWidth, client: se.clientWidth, out };
+        })()`);
+        assert.ok(m.scroll <= m.client, `${where}: the page is ${m.scroll} px wide in ${m.client} px`);
+        assert.deepEqual(m.out, [], where);
+        // every variant's figures are there to read: as table columns (wide) or cards (narrow)
+        const shown = await page.evaluate<string[]>(`[...document.querySelectorAll('[data-section="comparison"] [data-variant-name]')].filter((e) => e.getClientRects().length > 0).map((e) => e.getAttribute('data-variant-name'))`);
+        assert.deepEqual([...new Set(shown)], ['default', 'pure', 'netgo', 'netcgo'], where);
+        if (width === 1200) assert.equal(await page.locator('[data-section="comparison"] table').isVisible(), true, `${where}: the table itself`);
+        assert.deepEqual(errors, [], where);
+        await page.close();
+      }
+    }
+  });
 });
+

@@ -360,11 +360,17 @@ export interface EventFilter {
   text?: string;
 }
 
-/** Indexes of the events that pass the filter, in log order. */
-export function filterEvents(events: EventReport[], f: EventFilter): number[] {
+/**
+ * Indexes of the events that pass the filter, in log order. `within` (indexes, in order) limits the scan
+ * to the events a looser filter let through (see `narrows`): typing on in the text field filters the last
+ * result, not every event again.
+ */
+export function filterEvents(events: EventReport[], f: EventFilter, within?: number[]): number[] {
   const text = f.text?.trim().toLowerCase();
   const out: number[] = [];
-  for (let i = 0; i < events.length; i++) {
+  const n = within ? within.length : events.length;
+  for (let j = 0; j < n; j++) {
+    const i = within ? within[j] : j;
     const e = events[i];
     if (f.tid !== undefined && e.tid !== f.tid) continue;
     if (f.kind !== undefined && (f.kind === 'none' ? e.kind !== undefined : e.kind !== f.kind)) continue;
@@ -373,6 +379,14 @@ export function filterEvents(events: EventReport[], f: EventFilter): number[] {
     out.push(i);
   }
   return out;
+}
+
+/** Whether every event that passes `next` passes `prev`: the same other fields, and the text only grew. */
+export function narrows(prev: EventFilter, next: EventFilter): boolean {
+  if (prev.tid !== next.tid || prev.kind !== next.kind || prev.minSize !== next.minSize) return false;
+  const a = prev.text?.trim().toLowerCase() ?? '';
+  const b = next.text?.trim().toLowerCase() ?? '';
+  return b.includes(a);
 }
 
 export interface Suggestion {
