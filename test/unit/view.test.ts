@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { analyzeLog } from '../../src/core/analyze';
 import { makeReport } from '../../src/core/investigate';
 import { chromeTrace, jsonForHtml, standaloneHtml } from '../../src/core/report/exports';
-import { breakdown, comparison, filterEvents, suggestions, threadLanes, timeline, verdict } from '../../src/core/report/view';
+import { breakdown, comparison, filterEvents, narrows, suggestions, threadLanes, timeline, verdict } from '../../src/core/report/view';
 import type { Report, VariantReport } from '../../src/protocol/report';
 import { fourVariantReport } from './helpers/fourVariants';
 
@@ -157,6 +157,29 @@ describe('filterEvents', () => {
     const text = filterEvents(ev, { text: 'MAP_STACK' });
     assert.ok(text.length >= 4 && text.every((i) => /MAP_STACK/.test(ev[i].flags ?? '') || /map_stack/i.test(ev[i].note)));
     assert.deepEqual(filterEvents(ev, { kind: 'none' }).map((i) => ev[i].kind), filterEvents(ev, { kind: 'none' }).map(() => undefined));
+  });
+
+  it('typing on narrows the last result to the same answer as filtering every event; anything else starts over', () => {
+    const ev = net.variants.flatMap((v) => v.events);
+    // every prefix of a few queries, as typed, with and without a thread or category
+    for (const base of [{}, { kind: 'malloc-arena' as const }, { tid: ev[ev.length - 1].tid }, { minSize: 4096 }]) {
+      for (const query of ['MAP_STACK', 'anonymous memory', ' mmap ', 'Arena', 'zzz']) {
+        let last = filterEvents(ev, base);
+        for (let n = 1; n <= query.length; n++) {
+          const prev = { ...base, text: query.slice(0, n - 1) };
+          const next = { ...base, text: query.slice(0, n) };
+          assert.ok(narrows(prev, next));
+          last = filterEvents(ev, next, last);
+          assert.deepEqual(last, filterEvents(ev, next), `${JSON.stringify(next)}`);
+        }
+      }
+    }
+    assert.equal(narrows({ text: 'mmap' }, { text: 'mma' }), false, 'deleting widens');
+    assert.equal(narrows({ text: 'mmap' }, { text: 'munmap' }), false);
+    assert.equal(narrows({ text: 'm' }, { text: 'MM' }), true, 'case does not matter');
+    assert.equal(narrows({ text: 'm', tid: 1 }, { text: 'mm' }), false, 'another thread starts over');
+    assert.equal(narrows({ text: 'm' }, { text: 'mm', kind: 'go-heap' }), false);
+    assert.equal(narrows({ text: 'm', minSize: 4096 }, { text: 'mm', minSize: 8192 }), false);
   });
 });
 
