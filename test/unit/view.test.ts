@@ -174,6 +174,9 @@ describe('filterEvents', () => {
         }
       }
     }
+    // the text matches as a literal, case-insensitive substring of the call, its note or its flags
+    const reference = (q: string) => ev.flatMap((e, i) => ([e.op, e.note, e.flags ?? ''].some((x) => x.toLowerCase().includes(q.trim().toLowerCase())) ? [i] : []));
+    for (const q of ['[heap]', '(', 'prot_read|prot_write', '0x7F', '.so.6', '*', '\\', 'Anonymous Memory', '  brk ']) assert.deepEqual(filterEvents(ev, { text: q }), reference(q), q);
     assert.equal(narrows({ text: 'mmap' }, { text: 'mma' }), false, 'deleting widens');
     assert.equal(narrows({ text: 'mmap' }, { text: 'munmap' }), false);
     assert.equal(narrows({ text: 'm' }, { text: 'MM' }), true, 'case does not matter');
