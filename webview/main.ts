@@ -240,7 +240,10 @@ function renderBreakdown(r: Report): HTMLElement {
       return el('li', {}, sw, el('strong', { text: s.label }), el('span', { text: ` ${s.detail}${s.estimate ? ' (partly estimated)' : ''}` }), el('span', { cls: 'why', text: ` — ${s.why}` }));
     }));
     const total = `${(b.total / 1048576).toFixed(1)} MiB${b.kernel ? `; kernel ${(b.kernel / 1048576).toFixed(1)} MiB` : ''}`;
-    return el('div', { cls: 'variant-breakdown', attrs: { 'data-variant': b.variant } }, el('h3', { text: `${b.variant} · ${total}` }), el('div', { cls: 'bar-track' }, bar), legend);
+    const v = r.variants.find((x) => x.name === b.variant);
+    const unfinished = v ? incompleteReason(v) : undefined;
+    const tag = unfinished ? el('span', { cls: 'tag partial', text: 'partial', attrs: { title: `${unfinished}: the figures are those when it stopped` } }) : null;
+    return el('div', { cls: 'variant-breakdown', attrs: { 'data-variant': b.variant } }, el('h3', {}, el('span', { text: `${b.variant} · ${total}` }), tag), el('div', { cls: 'bar-track' }, bar), legend);
   });
   return section('Where the virtual size goes', 'breakdown', ...blocks);
 }
