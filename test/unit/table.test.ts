@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { analyzeLog } from '../../src/core/analyze';
 import { makeReport } from '../../src/core/investigate';
 import { renderMarkdown } from '../../src/core/report/exports';
-import { comparisonRows, escapeMarkdownCell, exitStatus, markdownTable, renderTable } from '../../src/core/report/table';
+import { comparisonRows, escapeMarkdownCell, exitStatus, markdownTable, renderBreakdown, renderTable } from '../../src/core/report/table';
 import { fourVariantReport, LONG_PARTIAL } from './helpers/fourVariants';
 import type { Report, RunReport, VariantReport } from '../../src/protocol/report';
 
@@ -118,6 +118,12 @@ describe('the text table for a terminal', () => {
     for (const l of narrow) assert.ok(l.length <= 100, `${l.length} columns: ${l}`);
     const dns = narrow.findIndex((l) => l.startsWith('DNS resolver'));
     assert.match(narrow[dns] + narrow[dns + 1], /cgo \(libc.*getaddrinfo\)/, 'the DNS cell wraps onto a second line of its own column');
-    assert.match(narrow[dns + 1], /^ {12}/, 'the second line leaves the label column empty');
+    assert.match(narrow[dns + 1], /^ {12}/, 'the second line leaves the label column empty');  });
+
+  it('the breakdown under it speaks MiB like the table, never GiB', async () => {
+    const text = renderBreakdown(await fourVariantReport());
+    assert.match(text, /^default: 1485\.5 MiB virtual at exit_group \(line \d+\)$/m);
+    assert.match(text, /other Go runtime: 14 totalling 1131 MiB/);
+    assert.doesNotMatch(text, /GiB/);
   });
 });

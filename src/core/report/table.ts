@@ -1,5 +1,5 @@
 import { categoryLabel } from './explain';
-import { formatBytes, formatMiB } from '../format';
+import { formatMiB } from '../format';
 import type { CategoryKind, ProcessReport, Report, VariantReport } from '../../protocol/report';
 
 /** Which resolver Go said it used (GODEBUG=netdns=2 output), in a few words. */
@@ -198,7 +198,7 @@ export function renderBreakdown(report: Report): string {
   for (const v of report.variants) {
     const p = mainProcess(v);
     if (!p) continue;
-    out.push(`${v.name}: ${formatBytes(p.vsizeAtExit)} virtual at ${p.measuredAt.what} (line ${p.measuredAt.line})`);
+    out.push(`${v.name}: ${formatMiB(p.vsizeAtExit)} virtual at ${p.measuredAt.what} (line ${p.measuredAt.line})`);
     for (const l of p.napkin) out.push(`  ${l}`);
     const est = p.unseen.filter((u) => u.estimate && u.bytes > 0);
     if (est.length) out.push(`  estimated: ${est.map((u) => categoryLabel(u.kind)).join(', ')}`);
