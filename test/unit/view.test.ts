@@ -70,6 +70,14 @@ describe('verdict with runs that did not finish', () => {
     assert.match(verdict(r2), /than pure: .* a \(killed at the timeout\) and b \(killed at the timeout\) are left out: their figures are those of runs that did not finish\.$/);
   });
 
+  it('suggestions measure savings only between runs that finished', async () => {
+    const texts = suggestions(await fourVariantReport()).map((x) => x.text);
+    assert.ok(texts.some((t) => /against default \(measured\)/.test(t)), texts.join('\n'));
+    assert.ok(!texts.some((t) => /netcgo/.test(t) && /measured\)/.test(t)), texts.join('\n'));
+    const killedNetgo = makeReport('investigation', [net.variants[0], killed(net.variants[2], 'netgo')]);
+    assert.deepEqual(suggestions(killedNetgo).filter((x) => x.measured), [], 'no saving measured against a killed netgo');
+  });
+
   it('a crash counts as not finished; one variant alone is flagged too', () => {
     const p = net.variants[2].processes[0];
     const crashed: VariantReport = { ...net.variants[2], name: 'crash', processes: [{ ...p, exitCode: 2 }], run: { variant: 'crash', exitCode: 2, output: 'panic: boom\n' } };

@@ -54,7 +54,8 @@ function signed(n: number, fmt: (x: number) => string): string {
 export function incompleteReason(v: VariantReport): string | undefined {
   const exit = exitStatus(v);
   if (v.run?.timedOut) return 'killed at the timeout';
-  if (exit !== undefined) return `ended with ${exit}`;
+  // a run whose exit status is not recorded is no evidence of a failure
+  if (exit !== undefined && exit !== 'unknown') return `ended with ${exit}`;
   if (v.partial) return v.partialReasons[0] ?? 'partial';
   return undefined;
 }
@@ -401,14 +402,15 @@ export interface Suggestion {
 export function suggestions(report: Report): Suggestion[] {
   const out: Suggestion[] = [];
   const by = new Map(report.variants.map((v) => [v.name, v]));
-  const cgo = report.variants.filter((v) => usesCgo(v) && mainProcess(v));
+  // a saving is measured only between runs that finished: a killed program's figures are not its own
+  const cgo = report.variants.filter((v) => usesCgo(v) && mainProcess(v) && incompleteReason(v) === undefined);
   for (const v of cgo) {
     const p = mainProcess(v)!;
     const onlyNet = (v.run?.cgoPackages ?? []).every((x) => x === 'runtime/cgo' || x === 'net' || x === 'os/user');
     for (const [alt, how] of [['netgo', '`-tags netgo`'], ['pure', '`CGO_ENABLED=0`']] as const) {
       const a = by.get(alt);
       const pa = a && mainProcess(a);
-      if (!pa || usesCgo(a) || (alt === 'netgo' && !onlyNet)) continue;
+      if (!pa || usesCgo(a) || incompleteReason(a) !== undefined || (alt === 'netgo' && !onlyNet)) continue;
       const stacks = count(p, 'thread-stack') - count(pa, 'thread-stack');
       const arenas = count(p, 'malloc-arena') - count(pa, 'malloc-arena');
       const saved = p.vsizeAtExit - pa.vsizeAtExit;
