@@ -181,7 +181,8 @@ function renderComparison(r: Report): HTMLElement {
     n === baseline ? el('span', { cls: 'tag', text: 'baseline' }) : null,
     partial(i) ? el('span', { cls: 'tag partial', text: 'partial', attrs: { title: r.variants[i].partialReasons.join('; ') || incompleteReason(r.variants[i]) } }) : null,
   ];
-  const numeric = (row: ViewRow) => row.cells.some((c) => c.value !== undefined) || /MiB|%/.test(row.cells.join(' '));
+  // figures stay on one line ("1487.5 MiB (+0.00%)"); words (libraries, resolvers, exits) wrap in their cell
+  const numeric = (row: ViewRow) => row.cells.some((c) => c.value !== undefined || /^[\d.]+ MiB/.test(c.text));
   const cell = (c: Cell, tag: 'td' | 'dd', wrap: boolean) => {
     const e = el(tag, { cls: [c.smallest ? 'smallest' : '', wrap ? 'text' : 'num'].filter(Boolean).join(' '), attrs: c.smallest ? { title: 'the smallest of the variants' } : {} }, el('span', { text: c.text }));
     if (c.delta) e.appendChild(el('span', { cls: 'delta', text: ` ${c.delta}` }));

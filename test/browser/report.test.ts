@@ -223,8 +223,10 @@ describe('standalone HTML report in Chromium', () => {
   });
 
   it('four variants and a long partial note fit at 600 and 1,200 px in every theme: no horizontal overflow', async () => {
-    for (const width of [600, 1200]) {
-      for (const theme of ['light', 'dark', 'high-contrast']) {
+    // 801 px: the narrowest panel that shows four variants as a table (media/panel.css), its tightest fit
+    const all = ['light', 'dark', 'high-contrast'];
+    for (const [width, themes] of [[600, all], [801, ['light']], [1200, all]] as const) {
+      for (const theme of themes) {
         const { page, errors } = await open(fourFile, theme, width);
         const where = `${theme} at ${width} px`;
         await page.screenshot({ path: path.join(RESULTS, `four-${width}-${theme}.png`), fullPage: true });
@@ -247,7 +249,14 @@ describe('standalone HTML report in Chromium', () => {
         // every variant's figures are there to read: as table columns (wide) or cards (narrow)
         const shown = await page.evaluate<string[]>(`[...document.querySelectorAll('[data-section="comparison"] [data-variant-name]')].filter((e) => e.getClientRects().length > 0).map((e) => e.getAttribute('data-variant-name'))`);
         assert.deepEqual([...new Set(shown)], ['default', 'pure', 'netgo', 'netcgo'], where);
-        if (width === 1200) assert.equal(await page.locator('[data-section="comparison"] table').isVisible(), true, `${where}: the table itself`);
+        if (width > 800) assert.equal(await page.locator('[data-section="comparison"] table').isVisible(), true, `${where}: the table itself`);
+        // figures on one line each: a cell's first line is its whole value
+        if (width > 800) {
+          const wrapped = await page.evaluate<string[]>(`[...document.querySelectorAll('.side-by-side td.num > span:first-child')].filter((s) => s.getClientRects().length > 1).map((s) => s.textContent)`);
+          assert.deepEqual(wrapped, [], `${where}: figures broken over lines`);
+          const over = await page.evaluate<string[]>(`[...document.querySelectorAll('.side-by-side td')].filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent)`);
+          assert.deepEqual(over, [], `${where}: cells whose text spills over`);
+        }
         assert.deepEqual(errors, [], where);
         await page.close();
       }
