@@ -24,7 +24,10 @@ describe('Markdown export', () => {
   it('is a document: a title with the package and Go version, the verdict before the table, no bold marks in it', async () => {
     const md = renderMarkdown(await fourVariantReport());
     const lines = md.split('\n');
-    assert.equal(lines[0], '# Go Memory Lens: samples/net');
+    assert.equal(lines[0], '# Go Memory Lens: net');
+    // the package's folder name, not where it sits on this machine
+    const abs = renderMarkdown({ ...(await fourVariantReport()), package: '/home/someone/src/tool/cmd/server' });
+    assert.equal(abs.split('\n')[0], '# Go Memory Lens: server');
     assert.match(lines[2], /^go1\.23\.4 · 4 variants · traced 2026-01-02$/);
     const verdictAt = lines.findIndex((l) => l.startsWith('**Verdict:**'));
     const tableAt = lines.findIndex((l) => l.startsWith('| '));

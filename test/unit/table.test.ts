@@ -88,9 +88,9 @@ describe('the Markdown export keeps names as text', () => {
     const libs = lines.find((l) => l.startsWith('| shared libraries'))!;
     assert.match(libs, /lib0&lt;script&gt;\\\|\\\*\\_\.so/);
     // the whole document too: the only markup is its own <sub> footer
-    const doc = renderMarkdown({ ...makeReport('analysis', vs), package: '<script>x</script>' });
+    const doc = renderMarkdown({ ...makeReport('analysis', vs), package: 'pkg/<img src=x onerror=alert(1)>' });
     assert.doesNotMatch(doc.replace(/<\/?sub>/g, ''), /<(?!br)/, 'no raw "<" in the document');
-    assert.match(doc, /^# Go Memory Lens: &lt;script&gt;x&lt;\/script&gt;$/m);
+    assert.match(doc, /^# Go Memory Lens: &lt;img src=x onerror=alert\(1\)&gt;$/m);
   });
 
   it('escapeMarkdownCell leaves plain text alone, and the smallest value gets a plain ✓ (no bold)', () => {

@@ -14,7 +14,10 @@ import { breakdown, incompleteReason, originOf, threadLanes, verdict } from './v
  */
 export function renderMarkdown(report: Report): string {
   const esc = escapeMarkdownCell;
-  const name = report.package ?? report.variants[0]?.name ?? 'report';
+  // the folder's name, as the panel's title has it: a full path would put this machine's layout in an issue
+  const name = report.package
+    ? report.package.split(', ').map((p) => p.split(/[\\/]/).filter(Boolean).pop() ?? p).join(', ')
+    : report.variants[0]?.name ?? 'report';
   const go = [...new Set(report.variants.map((v) => v.run?.goVersion).filter((x): x is string => !!x))];
   const out: string[] = [`# Go Memory Lens: ${esc(name)}`, ''];
   const meta = [
