@@ -409,7 +409,6 @@ function show(report: Report, reportId: string, location?: string): void {
 }
 
 window.addEventListener('resize', () => timelineHandle?.resize(document.body.clientWidth));
-watchTheme();
 
 if (host.standalone) {
   document.body.dataset.theme = state.theme ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
@@ -441,4 +440,5 @@ if (host.standalone) {
   });
   host.post({ type: 'ready', state: host.getState() });
 }
-
+// after the standalone page has set its theme: that first setting is no change to redraw for
+watchTheme();
