@@ -165,6 +165,8 @@ export function renderEventList(o: EventListOptions): { element: HTMLElement; se
     const dl = el('dl');
     const add = (k: string, v: string | undefined) => { if (v) dl.append(el('dt', { text: k }), el('dd', { text: v })); };
     add('call', `${e.op} by thread ${e.tid} (process ${e.pid}), line ${e.line}`);
+    add('time', e.time !== undefined && t0 !== undefined ? `${time(e, t0)} s from the first call` : undefined);
+    add('kind', e.kind);
     add('address', e.address);
     add('size', e.size !== undefined ? `${size(e.size)} (${e.size.toLocaleString()} bytes)` : undefined);
     add('protection', e.prot);

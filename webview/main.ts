@@ -7,10 +7,9 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { HostMessage, PanelState, WebviewMessage } from '../src/protocol/messages';
 import type { CategoryKind, Report } from '../src/protocol/report';
-import { chromeTrace } from '../src/core/report/exports';
+import { chromeTrace, renderMarkdown } from '../src/core/report/exports';
 import { unpackReport } from '../src/core/report/packed';
-import { renderMarkdown } from '../src/core/report/table';
-import { breakdown, comparison, downsample, filterEvents, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER } from '../src/core/report/view';
+import { breakdown, comparison, downsample, filterEvents, incompleteReason, narrows, type EventFilter, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER, type Cell, type ViewRow } from '../src/core/report/view';
 import { categoryLabel } from '../src/core/report/explain';
 import { ce, el, richText, section } from './dom';
 import { renderEventList } from './events';
@@ -88,7 +87,7 @@ function standaloneAction(m: WebviewMessage): void {
       break;
     case 'copyMarkdown':
       void navigator.clipboard?.writeText(renderMarkdown(current.report)).then(
-        () => toast('Markdown table copied.'),
+        () => toast('Markdown report copied.'),
         () => toast('The browser refused the clipboard; use Save Markdown instead.'),
       );
       break;
@@ -154,9 +153,9 @@ function renderHeader(r: Report, location: string | undefined): HTMLElement {
   if (!host.standalone && r.kind === 'investigation') tools.appendChild(button('Run again', () => host.post({ type: 'rerun' })));
   if (host.standalone) {
     tools.appendChild(select('Theme', [{ value: 'light', text: 'light' }, { value: 'dark', text: 'dark' }, { value: 'high-contrast', text: 'high contrast' }], document.body.dataset.theme, (v) => {
+      // the CSS follows at once; the charts are redrawn by watchTheme
       document.body.dataset.theme = v;
       save({ theme: v as PanelState['theme'] });
-      render();
     }));
   }
   return el('header', { cls: 'section header', attrs: { 'data-section': 'header' } },
@@ -166,24 +165,49 @@ function renderHeader(r: Report, location: string | undefined): HTMLElement {
     tools);
 }
 
+/**
+ * The variants side by side, twice over from the same rows: a table (a column per variant) where the
+ * panel is wide enough for every column, and a card per variant where it is not (media/panel.css picks
+ * one by the panel's width and the number of variants), so nothing ever scrolls sideways. Cells wrap,
+ * numbers do not; a partial run's note sits under the table, not in a cell that would widen it.
+ */
 function renderComparison(r: Report): HTMLElement {
-  const rows = comparison(r, state.baseline);
+  const rows = comparison(r, state.baseline).filter((row) => row.label !== 'note');
   const names = r.variants.map((v) => v.name);
-  const table = el('table', { attrs: { 'aria-label': 'Variants side by side' } });
-  table.appendChild(el('thead', {}, el('tr', {}, el('th', { attrs: { scope: 'col' }, text: '' }), ...names.map((n) => el('th', { text: n + (n === (state.baseline ?? names[0]) && names.length > 1 ? ' (baseline)' : ''), attrs: { scope: 'col' } })))));
+  const baseline = names.length > 1 ? (names.includes(state.baseline ?? '') ? state.baseline! : names[0]) : undefined;
+  const partial = (i: number) => r.variants[i].partial || incompleteReason(r.variants[i]) !== undefined;
+  const heading = (n: string, i: number) => [
+    el('span', { text: n }),
+    n === baseline ? el('span', { cls: 'tag', text: 'baseline' }) : null,
+    partial(i) ? el('span', { cls: 'tag partial', text: 'partial', attrs: { title: r.variants[i].partialReasons.join('; ') || incompleteReason(r.variants[i]) } }) : null,
+  ];
+  // figures stay on one line ("1487.5 MiB (+0.00%)"); words (libraries, resolvers, exits) wrap in their cell
+  const numeric = (row: ViewRow) => row.cells.some((c) => c.value !== undefined || /^[\d.]+ MiB/.test(c.text));
+  const cell = (c: Cell, tag: 'td' | 'dd', wrap: boolean) => {
+    const e = el(tag, { cls: [c.smallest ? 'smallest' : '', wrap ? 'text' : 'num'].filter(Boolean).join(' '), attrs: c.smallest ? { title: 'the smallest of the variants' } : {} }, el('span', { text: c.text }));
+    if (c.delta) e.appendChild(el('span', { cls: 'delta', text: ` ${c.delta}` }));
+    return e;
+  };
+  const table = el('table', { cls: 'side-by-side', attrs: { 'aria-label': 'Variants side by side' } });
+  const cols = el('colgroup', {}, el('col', { cls: 'label-col' }), ...names.map(() => el('col')));
+  table.appendChild(cols);
+  table.appendChild(el('thead', {}, el('tr', {}, el('th', { attrs: { scope: 'col' }, text: '' }), ...names.map((n, i) => el('th', { attrs: { scope: 'col', 'data-variant-name': n } }, ...heading(n, i))))));
   const body = el('tbody');
   for (const row of rows) {
+    const wrap = !numeric(row);
     const tr = el('tr', { attrs: { 'data-row': row.label } }, el('th', { text: row.label, attrs: { scope: 'row', title: row.help } }));
-    for (const c of row.cells) {
-      const td = el('td', { cls: c.smallest ? 'smallest' : '', attrs: c.smallest ? { title: 'smallest in this row' } : {} }, el('span', { text: c.text }));
-      if (c.delta) td.appendChild(el('span', { cls: 'delta', text: ` ${c.delta}` }));
-      tr.appendChild(td);
-    }
+    for (const c of row.cells) tr.appendChild(cell(c, 'td', wrap));
     body.appendChild(tr);
   }
   table.appendChild(body);
-  const facts = el('ul', { cls: 'facts' }, ...r.variants.map((v) => el('li', { text: `${v.name}: ${variantFacts(v).join(' · ') || 'log analyzed on its own'}` })));
-  return section('Side by side', 'comparison', el('div', { cls: 'table-wrap' }, table), el('p', { cls: 'legend muted', text: 'Bold: the smallest value in its row. Small print: the difference from the baseline.' }), facts);
+  // the same rows as a card per variant, for a narrow panel
+  const cards = el('div', { cls: 'variant-cards' }, ...names.map((n, i) => el('section', { cls: 'variant-card', attrs: { 'data-variant-name': n, 'aria-label': `${n}${n === baseline ? ' (baseline)' : ''}` } },
+    el('h3', {}, ...heading(n, i)),
+    el('dl', {}, ...rows.flatMap((row) => [el('dt', { text: row.label, attrs: { title: row.help } }), cell(row.cells[i], 'dd', !numeric(row))])))));
+  const facts = el('ul', { cls: 'facts' }, ...r.variants.map((v) => el('li', { cls: v.partial ? 'partial' : '', text: `${v.name}: ${variantFacts(v).join(' · ') || 'log analyzed on its own'}` })));
+  // a legend only for what the page shows: one variant has no smallest and no baseline
+  const legend = names.length > 1 ? el('p', { cls: 'legend muted', text: `Bold: the smallest of the variants. Small print: the difference from the baseline (${baseline}).` }) : null;
+  return section('Side by side', 'comparison', el('div', { cls: `table-wrap variants-${Math.min(names.length, 6)}` }, table, cards), legend, facts);
 }
 
 function renderSuggestions(r: Report): HTMLElement | null {
@@ -217,7 +241,10 @@ function renderBreakdown(r: Report): HTMLElement {
       return el('li', {}, sw, el('strong', { text: s.label }), el('span', { text: ` ${s.detail}${s.estimate ? ' (partly estimated)' : ''}` }), el('span', { cls: 'why', text: ` — ${s.why}` }));
     }));
     const total = `${(b.total / 1048576).toFixed(1)} MiB${b.kernel ? `; kernel ${(b.kernel / 1048576).toFixed(1)} MiB` : ''}`;
-    return el('div', { cls: 'variant-breakdown', attrs: { 'data-variant': b.variant } }, el('h3', { text: `${b.variant} · ${total}` }), el('div', { cls: 'bar-track' }, bar), legend);
+    const v = r.variants.find((x) => x.name === b.variant);
+    const unfinished = v ? incompleteReason(v) : undefined;
+    const tag = unfinished ? el('span', { cls: 'tag partial', text: 'partial', attrs: { title: `${unfinished}: the figures are those when it stopped` } }) : null;
+    return el('div', { cls: 'variant-breakdown', attrs: { 'data-variant': b.variant } }, el('h3', {}, el('span', { text: `${b.variant} · ${total}` }), tag), el('div', { cls: 'bar-track' }, bar), legend);
   });
   return section('Where the virtual size goes', 'breakdown', ...blocks);
 }
@@ -243,37 +270,63 @@ function renderLanes(r: Report, variant: string): HTMLElement {
 
 let eventList: { select(line: number): void } | undefined;
 
+/** How long typing pauses before the event list follows: a keystroke at a time would filter 10^6 events each. */
+const TYPE_AHEAD_MS = 150;
+
 function renderEvents(r: Report, variant: string): HTMLElement {
   const v = r.variants.find((x) => x.name === variant) ?? r.variants[0];
-  const f = state.filter ?? {};
-  const visible = filterEvents(v.events, { tid: f.tid, kind: f.kind as CategoryKind | undefined, minSize: f.minSize, text: f.text });
   const tids = [...new Set(v.events.map((e) => e.tid))].sort((a, b) => a - b);
-  // a filter changes only this section: the charts and the rest of the page stay as they are
-  const refresh = (patch: PanelState['filter']) => {
-    save({ filter: { ...f, ...patch }, scrollTop: 0 });
-    document.querySelector('[data-section="events"]')?.replaceWith(renderEvents(r, variant));
+  const holder = el('div', { cls: 'event-list-holder' });
+  // the last filter and what it let through: typing on ("mm" → "mmap") only narrows that set
+  let last: { f: EventFilter; visible: number[] } | undefined;
+  const apply = (initial: boolean) => {
+    const saved = state.filter ?? {};
+    const f: EventFilter = { tid: saved.tid, kind: saved.kind as EventFilter['kind'], minSize: saved.minSize, text: saved.text };
+    const visible = filterEvents(v.events, f, last && narrows(last.f, f) ? last.visible : undefined);
+    last = { f, visible };
+    const list = renderEventList({
+      events: v.events,
+      visible,
+      selectedLine: state.selectedLine,
+      scrollTop: initial ? state.scrollTop : 0,
+      canOpenLog: !host.standalone,
+      onSelect: (line) => save({ selectedLine: line }),
+      onOpenLog: (line) => host.post({ type: 'openLog', variant: v.name, line }),
+      onOpenFrame: (line, frame) => host.post({ type: 'openFrame', variant: v.name, line, frame }),
+      onScroll: (top) => save({ scrollTop: top }),
+    });
+    eventList = list;
+    holder.replaceChildren(list.element);
   };
+  // a filter changes only the list: the text field keeps its focus and caret, the rest of the page stays
+  const refresh = (patch: PanelState['filter']) => {
+    save({ filter: { ...(state.filter ?? {}), ...patch }, scrollTop: 0 });
+    apply(false);
+  };
+  const f = state.filter ?? {};
   const text = ce('vscode-textfield', { attrs: { placeholder: 'mmap, MAP_STACK, arena…', 'aria-label': 'Filter events by text', value: f.text ?? '' } });
-  text.addEventListener('change', () => refresh({ text: (text as unknown as { value: string }).value || undefined }));
+  const typed = () => (text as unknown as { value: string }).value || undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const now = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    // a section replaced meanwhile (another variant) has nothing to filter
+    if (holder.isConnected && typed() !== state.filter?.text) refresh({ text: typed() });
+  };
+  text.addEventListener('input', () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(now, TYPE_AHEAD_MS);
+  });
+  // Enter (or leaving the field) filters at once
+  text.addEventListener('change', now);
   const filters = el('div', { cls: 'toolbar filters' },
     select('Thread', [{ value: '', text: 'all threads' }, ...tids.map((t) => ({ value: String(t), text: String(t) }))], f.tid !== undefined ? String(f.tid) : '', (x) => refresh({ tid: x ? Number(x) : undefined })),
     select('Category', [{ value: '', text: 'all' }, ...CATEGORY_ORDER.map((k) => ({ value: k, text: categoryLabel(k) })), { value: 'none', text: 'thread and process calls' }], f.kind ?? '', (x) => refresh({ kind: x || undefined })),
     select('Size at least', [{ value: '', text: 'any size' }, ...[4096, 65536, 1048576, 8388608, 67108864].map((n) => ({ value: String(n), text: n >= 1048576 ? `${n / 1048576} MiB` : `${n / 1024} KiB` }))], f.minSize !== undefined ? String(f.minSize) : '', (x) => refresh({ minSize: x ? Number(x) : undefined })),
     el('label', { cls: 'control' }, el('span', { text: 'Text' }), text));
-  const list = renderEventList({
-    events: v.events,
-    visible,
-    selectedLine: state.selectedLine,
-    scrollTop: state.scrollTop,
-    canOpenLog: !host.standalone,
-    onSelect: (line) => save({ selectedLine: line }),
-    onOpenLog: (line) => host.post({ type: 'openLog', variant: v.name, line }),
-    onOpenFrame: (line, frame) => host.post({ type: 'openFrame', variant: v.name, line, frame }),
-    onScroll: (top) => save({ scrollTop: top }),
-  });
-  eventList = list;
+  apply(true);
   const capped = v.eventsTotal > v.events.length ? el('p', { cls: 'muted', text: `The report keeps the first ${v.events.length.toLocaleString()} of ${v.eventsTotal.toLocaleString()} events.` }) : null;
-  return section('Events', 'events', filters, capped, list.element);
+  return section('Events', 'events', filters, capped, holder);
 }
 
 function renderNotes(r: Report): HTMLElement | null {
@@ -287,14 +340,9 @@ function renderNotes(r: Report): HTMLElement | null {
   return notes.length ? section('Notes', 'notes', ...notes) : null;
 }
 
-function render(): void {
-  if (!current) return;
-  const r = current.report;
+/** The charts, in the theme's colours as they are now: built again when the theme changes. */
+function renderTimelineSection(r: Report, variant: string | undefined): HTMLElement {
   timelineHandle?.destroy();
-  const variant = r.variants.some((v) => v.name === state.variant) ? state.variant! : r.variants[0]?.name;
-  const picker = r.variants.length > 1
-    ? el('div', { cls: 'toolbar' }, select('Variant', r.variants.map((v) => ({ value: v.name, text: v.name })), variant, (x) => { save({ variant: x, filter: {}, selectedLine: undefined, scrollTop: 0 }); render(); }))
-    : null;
   // the charts draw at most ~8 points per 1/2048 of their width: the same lines as every point, drawn fast at 10^6
   timelineHandle = renderTimeline(timeline(r).map((s) => downsample(s, 2048)), (v, line) => {
     if (v !== variant) save({ variant: v, filter: {}, scrollTop: 0 });
@@ -303,13 +351,45 @@ function render(): void {
     eventList?.select(line);
     document.querySelector('[data-section="events"]')?.scrollIntoView({ block: 'start' });
   });
+  return section('Timeline', 'timeline', timelineHandle.element);
+}
+
+/**
+ * Canvas charts take their colours when drawn, unlike CSS: when VS Code switches theme (the body's class
+ * and the --vscode-* variables on <html> change) or the standalone page's theme select does, redraw them.
+ */
+function watchTheme(): void {
+  let pending = false;
+  const redraw = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const old = document.querySelector('[data-section="timeline"]');
+      if (!current || !old) return;
+      const variant = current.report.variants.some((v) => v.name === state.variant) ? state.variant : current.report.variants[0]?.name;
+      old.replaceWith(renderTimelineSection(current.report, variant));
+    });
+  };
+  const observer = new MutationObserver(redraw);
+  observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-theme', 'data-vscode-theme-kind'] });
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+}
+
+function render(): void {
+  if (!current) return;
+  const r = current.report;
+  const variant = r.variants.some((v) => v.name === state.variant) ? state.variant! : r.variants[0]?.name;
+  const picker = r.variants.length > 1
+    ? el('div', { cls: 'toolbar' }, select('Variant', r.variants.map((v) => ({ value: v.name, text: v.name })), variant, (x) => { save({ variant: x, filter: {}, selectedLine: undefined, scrollTop: 0 }); render(); }))
+    : null;
   const scrollY = window.scrollY;
   root.replaceChildren(
     renderHeader(r, current.location),
     renderComparison(r),
     ...[renderSuggestions(r)].filter((x): x is HTMLElement => x !== null),
     renderBreakdown(r),
-    section('Timeline', 'timeline', timelineHandle.element),
+    renderTimelineSection(r, variant),
     ...(picker ? [picker] : []),
     renderLanes(r, variant ?? ''),
     renderEvents(r, variant ?? ''),
@@ -360,4 +440,5 @@ if (host.standalone) {
   });
   host.post({ type: 'ready', state: host.getState() });
 }
-
+// after the standalone page has set its theme: that first setting is no change to redraw for
+watchTheme();

@@ -39,8 +39,10 @@ export function renderTimeline(series: Series[], onPick: (variant: string, line:
   for (const s of series) maxY = Math.max(maxY, peak(s.vsize));
   let maxX = 1e-6;
   for (const s of series) if (s.t.length) maxX = Math.max(maxX, s.t[s.t.length - 1]);
-  const fg = cssVar('--vscode-foreground', '#444');
-  const grid = cssVar('--vscode-widget-border', 'rgba(128,128,128,0.25)') || 'rgba(128,128,128,0.25)';
+  // the theme's own colours, read now (render) and again whenever the theme changes (main.ts re-renders)
+  const fg = cssVar('--vscode-descriptionForeground', cssVar('--vscode-foreground', '#717171'));
+  const grid = cssVar('--vscode-editorWidget-border', cssVar('--vscode-widget-border', 'rgba(128,128,128,0.25)'));
+  const font = `${cssVar('--vscode-font-size', '12px')} ${cssVar('--vscode-font-family', 'sans-serif')}`;
   const colors = {
     vsize: cssVar('--vscode-charts-blue', '#3794ff'),
     reserved: cssVar('--vscode-charts-purple', '#b180d7'),
@@ -78,8 +80,9 @@ export function renderTimeline(series: Series[], onPick: (variant: string, line:
       height: 170,
       scales: { x: { time: false, range: [0, maxX] }, y: { range: [0, maxY * 1.05] } },
       axes: [
-        { stroke: fg, grid: { stroke: grid, width: 1 }, values: (_u, vals) => vals.map((v) => (s.timed ? `${v}s` : `line ${v}`)) },
-        { stroke: fg, grid: { stroke: grid, width: 1 }, size: 70, values: (_u, vals) => vals.map((v) => fmtMiB(v)) },
+        { stroke: fg, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values: (_u, vals) => vals.map((v) => (s.timed ? `${v} s` : `line ${v}`)) },
+        // MiB on the axis as in the table: ticks at round MiB (1, 2, 5 × 10^k), never at round bytes
+        { stroke: fg, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 80, incrs: MIB_INCRS, values: (_u, vals) => vals.map((v) => axisMiB(v)) },
       ],
       series: [
         { label: s.timed ? 'seconds' : 'line' },
@@ -127,7 +130,15 @@ function peak(xs: number[]): number {
   return m;
 }
 
+/** The table's unit: MiB with one decimal, whatever the size (1558.4 MiB, not 1.52 GiB). */
 function fmtMiB(n: number): string {
-  if (n >= 1024 * MiB) return `${(n / (1024 * MiB)).toFixed(2)} GiB`;
-  return `${(n / MiB).toFixed(n >= 100 * MiB ? 0 : 1)} MiB`;
+  return `${(n / MiB).toFixed(1)} MiB`;
 }
+
+/** Axis ticks fall on round MiB, so they need no decimals: "500 MiB", "1500 MiB", "0.5 MiB" for small logs. */
+function axisMiB(n: number): string {
+  const m = n / MiB;
+  return `${Number.isInteger(m) ? m : +m.toFixed(2)} MiB`;
+}
+
+const MIB_INCRS = [0.25, 0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000].map((x) => x * MiB);

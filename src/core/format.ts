@@ -25,6 +25,17 @@ function trim(v: number): string {
   return v >= 100 ? v.toFixed(0) : v.toFixed(1).replace(/\.0$/, '');
 }
 
+/**
+ * Like formatBytes, but never in GiB: the report's one rule is binary units with MiB as the largest, so
+ * any size reads against the tables' and charts' MiB ("1134 MiB", "8 MiB + 4 KiB", "16 KiB").
+ */
+export function formatSize(n: number): string {
+  if (!Number.isFinite(n) || Math.abs(n) < GiB) return formatBytes(n);
+  const a = Math.abs(n);
+  const s = a % MiB === 0 || a % MiB > 64 * KiB || a % KiB !== 0 ? `${trim(a / MiB)} MiB` : formatBytes(a);
+  return n < 0 ? `−${s}` : s;
+}
+
 /** A whole number of MiB with one decimal, for tables: 1558.4 MiB. */
 export function formatMiB(n: number): string {
   return `${(n / MiB).toFixed(1)} MiB`;

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { PAGE_ROOT, chromeTrace, pageStart } from '../core/report/exports';
 import { renderStandaloneHtml } from '../core/report/htmlFile';
 import { packReport, type PackedReport } from '../core/report/packed';
-import { renderMarkdown } from '../core/report/table';
+import { renderMarkdown } from '../core/report/exports';
 import { readElf } from '../core/elf';
 import { addr2line, fileOffsetToVaddr, frameOffset } from '../core/run/addr2line';
 import { readSettings } from './settings';

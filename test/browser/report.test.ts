@@ -9,9 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { analyzeLog } from '../../src/core/analyze';
 import { formatMiB } from '../../src/core/format';
+import { filterEvents } from '../../src/core/report/view';
 import { makeReport } from '../../src/core/investigate';
 import { renderStandaloneHtml } from '../../src/core/report/htmlFile';
 import type { Report } from '../../src/protocol/report';
+import { fourVariantReport } from '../unit/helpers/fourVariants';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const LOGS = path.join(REPO, 'test', 'fixtures', 'logs');
@@ -21,10 +23,13 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 let browser: Browser;
 let report: Report;
 let file: string;
+/** four variants, one killed at the timeout with a long partial note */
+let four: Report;
+let fourFile: string;
 const tmp = path.join(os.tmpdir(), `gml-browser-${process.pid}`);
 
-async function open(htmlFile: string, theme?: string): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+async function open(htmlFile: string, theme?: string, width = 1400): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 1000 } });
   const errors: string[] = [];
   const dialogs: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -40,6 +45,18 @@ async function open(htmlFile: string, theme?: string): Promise<{ page: Page; err
   return { page, errors, dialogs };
 }
 
+/**
+ * Waits, frame by frame, until `condition` (an expression, in the page) holds: page.waitForFunction would
+ * poll through eval, which the report's CSP forbids. False after `ms`.
+ */
+async function until(page: Page, condition: string, ms = 5000): Promise<boolean> {
+  return page.evaluate<boolean>(`new Promise((resolve) => {
+    const t0 = performance.now();
+    const tick = () => (${condition}) ? resolve(true) : performance.now() - t0 > ${ms} ? resolve(false) : requestAnimationFrame(tick);
+    tick();
+  })`);
+}
+
 before(async () => {
   mkdirSync(RESULTS, { recursive: true });
   mkdirSync(tmp, { recursive: true });
@@ -52,6 +69,9 @@ before(async () => {
   report.package = 'samples/net';
   file = path.join(tmp, 'net.html');
   writeFileSync(file, await renderStandaloneHtml(report));
+  four = await fourVariantReport();
+  fourFile = path.join(tmp, 'four.html');
+  writeFileSync(fourFile, await renderStandaloneHtml(four));
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 });
 
@@ -201,4 +221,126 @@ describe('standalone HTML report in Chromium', () => {
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  it('four variants and a long partial note fit at 600 and 1,200 px in every theme: no horizontal overflow', async () => {
+    // 801 px: the narrowest panel that shows four variants as a table (media/panel.css), its tightest fit
+    const all = ['light', 'dark', 'high-contrast'];
+    for (const [width, themes] of [[600, all], [801, ['light']], [1200, all]] as const) {
+      for (const theme of themes) {
+        const { page, errors } = await open(fourFile, theme, width);
+        const where = `${theme} at ${width} px`;
+        await page.screenshot({ path: path.join(RESULTS, `four-${width}-${theme}.png`), fullPage: true });
+        // in the page: the document's overflow, and every table, card, chart and event list against the viewport
+        const m = await page.evaluate<{ scroll: number; client: number; out: string[] }>(`(() => {
+          const se = document.scrollingElement;
+          const vw = document.documentElement.clientWidth;
+          const out = [];
+          for (const e of document.querySelectorAll('table, .variant-card, .timeline-variant, .ev-table, .stack-bar, .verdict, .facts li')) {
+            const r = e.getBoundingClientRect();
+            if (r.width === 0 && r.height === 0) continue;
+            if (r.left < 0 || r.right > vw + 0.5) out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+            if (e.scrollWidth > e.clientWidth + 1 && e.tagName !== 'TABLE') out.push(e.tagName + '.' + e.className + ' scrolls ' + e.scrollWidth + '>' + e.clientWidth);
+          }
+          for (const w of document.querySelectorAll('.table-wrap')) if (w.scrollWidth > w.clientWidth + 1) out.push('table-wrap scrolls ' + w.scrollWidth + '>' + w.clientWidth);
+          return { scroll: se.scrollWidth, client: se.clientWidth, out };
+        })()`);
+        assert.ok(m.scroll <= m.client, `${where}: the page is ${m.scroll} px wide in ${m.client} px`);
+        assert.deepEqual(m.out, [], where);
+        // every variant's figures are there to read: as table columns (wide) or cards (narrow)
+        const shown = await page.evaluate<string[]>(`[...document.querySelectorAll('[data-section="comparison"] [data-variant-name]')].filter((e) => e.getClientRects().length > 0).map((e) => e.getAttribute('data-variant-name'))`);
+        assert.deepEqual([...new Set(shown)], ['default', 'pure', 'netgo', 'netcgo'], where);
+        if (width > 800) assert.equal(await page.locator('[data-section="comparison"] table').isVisible(), true, `${where}: the table itself`);
+        // figures on one line each: a cell's first line is its whole value
+        if (width > 800) {
+          const wrapped = await page.evaluate<string[]>(`[...document.querySelectorAll('.side-by-side td.num > span:first-child')].filter((s) => s.getClientRects().length > 1).map((s) => s.textContent)`);
+          assert.deepEqual(wrapped, [], `${where}: figures broken over lines`);
+          const over = await page.evaluate<string[]>(`[...document.querySelectorAll('.side-by-side td')].filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent)`);
+          assert.deepEqual(over, [], `${where}: cells whose text spills over`);
+        }
+        assert.deepEqual(errors, [], where);
+        await page.close();
+      }
+    }
+  });
+
+  it('the text filter follows typing, without Enter, and keeps the field\'s focus', async () => {
+    const { page, errors } = await open(file);
+    const events = report.variants[0].events;
+    const expected = filterEvents(events, { text: 'map_stack' }).length;
+    assert.ok(expected > 0 && expected < events.length, `${expected} of ${events.length}`);
+    // in the page: count how many times the list is rebuilt while typing
+    await page.evaluate(`(() => {
+      window.rebuilt = 0;
+      new MutationObserver((ms) => { for (const m of ms) window.rebuilt += [...m.addedNodes].filter((n) => n.classList?.contains('event-list')).length; })
+        .observe(document.querySelector('.event-list-holder'), { childList: true });
+    })()`);
+    const field = page.locator('vscode-textfield[aria-label="Filter events by text"] input');
+    await field.pressSequentially('map_stack', { delay: 25 });
+    assert.ok(await until(page, `document.querySelector('.ev-count')?.textContent?.startsWith('${expected} of')`), `the count becomes ${expected}`);
+    const rebuilt = await page.evaluate<number>('window.rebuilt');
+    assert.ok(rebuilt >= 1 && rebuilt < 'map_stack'.length, `the list was rebuilt ${rebuilt} times for 9 keystrokes`);
+    assert.equal(await field.inputValue(), 'map_stack', 'the field keeps what was typed');
+    assert.equal(await page.evaluate<string>(`document.activeElement?.getAttribute('aria-label') ?? ''`), 'Filter events by text', 'and keeps the focus');
+    // deleting back widens the list again (the narrowing shortcut must not stick)
+    for (let i = 0; i < 'map_stack'.length; i++) await field.press('Backspace');
+    assert.ok(await until(page, `document.querySelector('.ev-count')?.textContent?.startsWith('${events.length} of')`), `the count becomes ${events.length}`);
+    await field.pressSequentially('mmap', { delay: 10 });
+    await field.press('Enter');
+    assert.ok(await until(page, `document.querySelector('.ev-count')?.textContent?.startsWith('${filterEvents(events, { text: 'mmap' }).length} of')`), `the count becomes ${filterEvents(events, { text: 'mmap' }).length}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('a one-variant report has no "smallest" legend, no baseline and no deltas', async () => {
+    const one = makeReport('analysis', [report.variants[0]]);
+    const oneFile = path.join(tmp, 'one.html');
+    writeFileSync(oneFile, await renderStandaloneHtml(one));
+    const { page, errors } = await open(oneFile, undefined, 600);
+    const comparison = page.locator('[data-section="comparison"]');
+    assert.equal(await comparison.locator('.legend').count(), 0);
+    assert.doesNotMatch(await comparison.innerText(), /smallest|baseline/i);
+    assert.equal(await comparison.locator('.delta').count(), 0);
+    assert.equal(await comparison.locator('table').isVisible(), true, 'one column fits at 600 px: a table');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('the charts take the theme\'s colours, and follow a theme change without a reload', async () => {
+    const { page, errors } = await open(fourFile, 'light', 1200);
+    // in the page: the y-axis labels' strongest contrast against the page's background (WCAG ratio)
+    const contrast = () => page.evaluate<number>(`(() => {
+      const lum = (r, g, b) => { const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+      const bg = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number);
+      const lb = lum(bg[0], bg[1], bg[2]);
+      const canvas = document.querySelector('.timeline-variant canvas');
+      const d = canvas.getContext('2d').getImageData(0, 0, Math.round(70 * devicePixelRatio), canvas.height).data;
+      let best = 1;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] < 250) continue;
+        const l = lum(d[i], d[i + 1], d[i + 2]);
+        best = Math.max(best, (Math.max(l, lb) + 0.05) / (Math.min(l, lb) + 0.05));
+      }
+      return best;
+    })()`);
+    const light = await contrast();
+    assert.ok(light >= 4.5, `light: axis labels at ${light.toFixed(2)}:1`);
+    for (const theme of ['dark', 'high-contrast']) {
+      // as VS Code does: the theme changes under the page (no reload, no message); the charts must redraw
+      await page.evaluate(`(() => { window.oldCanvas = document.querySelector('.timeline-variant canvas'); document.body.dataset.theme = '${theme}'; })()`);
+      assert.ok(await until(page, `document.querySelector('.timeline-variant canvas') !== window.oldCanvas`), `${theme}: the charts are redrawn`);
+      const c = await contrast();
+      assert.ok(c >= 4.5, `${theme}: axis labels at ${c.toFixed(2)}:1`);
+    }
+    // one unit: the charts say MiB, as the table does, never GiB (their text alternatives, and the hover caption)
+    const labels = await page.evaluate<string[]>(`[...document.querySelectorAll('.timeline-chart')].map((e) => e.getAttribute('aria-label'))`);
+    assert.equal(labels.length, 4);
+    for (const l of labels) assert.match(l, /^\w+: virtual size from \d+\.\d MiB to \d+\.\d MiB, peak \d+\.\d MiB/);
+    const over = page.locator('.timeline-variant[data-variant="default"] .u-over');
+    const box = (await over.boundingBox())!;
+    await over.hover({ position: { x: box.width * 0.9, y: box.height / 2 } });
+    assert.match(await page.locator('.timeline-variant[data-variant="default"] .timeline-caption').innerText(), /\d+\.\d MiB virtual|line \d+/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });
+

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { analyzeLog } from '../../src/core/analyze';
 import { makeReport } from '../../src/core/investigate';
-import { comparisonRows, escapeMarkdownCell, exitStatus, renderMarkdown, renderTable } from '../../src/core/report/table';
+import { renderMarkdown } from '../../src/core/report/exports';
+import { comparisonRows, escapeMarkdownCell, exitStatus, markdownTable, renderBreakdown, renderTable } from '../../src/core/report/table';
+import { fourVariantReport, LONG_PARTIAL } from './helpers/fourVariants';
 import type { Report, RunReport, VariantReport } from '../../src/protocol/report';
 
 const LOGS = path.join(__dirname, '..', 'fixtures', 'logs');
@@ -48,7 +50,7 @@ describe('the exit row', () => {
     assert.equal(rows[0].label, 'exit');
     assert.deepEqual(rows[0].cells, runs.map(([, want]) => want));
     assert.match(renderTable(r).split('\n')[2], /^exit +0 +2 \(panic\) +2 \(panic\) +2 \(SIGSEGV\)/);
-    assert.match(renderMarkdown(r).split('\n')[2], /^\| exit \| 0 \| 2 \(panic\) \|/);
+    assert.match(markdownTable(r).split('\n')[2], /^\| exit \| 0 \| 2 \(panic\) \|/);
   });
 
   it('without a run (an analyzed log), from the main process\'s exit in the log', () => {
@@ -70,7 +72,7 @@ describe('the Markdown export keeps names as text', () => {
       const p = clean.processes[0];
       return { ...clean, name, processes: [{ ...p, libraries: [`/lib/lib${i}<script>|*_.so`] }, ...clean.processes.slice(1)] };
     });
-    const md = renderMarkdown(makeReport('analysis', vs));
+    const md = markdownTable(makeReport('analysis', vs));
     const lines = md.split('\n');
     // every row: as many cell separators as the header (escaped pipes do not count)
     const columns = (l: string) => l.split(/(?<!\\)\|/).length;
@@ -85,12 +87,43 @@ describe('the Markdown export keeps names as text', () => {
     assert.match(lines[0], /two lines/);
     const libs = lines.find((l) => l.startsWith('| shared libraries'))!;
     assert.match(libs, /lib0&lt;script&gt;\\\|\\\*\\_\.so/);
+    // the whole document too: the only markup is its own <sub> footer
+    const doc = renderMarkdown({ ...makeReport('analysis', vs), package: 'pkg/<img src=x onerror=alert(1)>' });
+    assert.doesNotMatch(doc.replace(/<\/?sub>/g, ''), /<(?!br)/, 'no raw "<" in the document');
+    assert.match(doc, /^# Go Memory Lens: &lt;img src=x onerror=alert\(1\)&gt;$/m);
   });
 
-  it('escapeMarkdownCell leaves plain text alone, and the smallest mark is still bold', () => {
+  it('escapeMarkdownCell leaves plain text alone, and the smallest value gets a plain ✓ (no bold)', () => {
     assert.equal(escapeMarkdownCell('1197.2 MiB (+0.00%)'), '1197.2 MiB (+0.00%)');
     assert.equal(escapeMarkdownCell('reserved PROT_NONE'), 'reserved PROT\\_NONE');
     const r: Report = makeReport('analysis', [clean, { ...clean, name: 'b', processes: [{ ...clean.processes[0], vsizeAtExit: 1 }] }]);
-    assert.match(renderMarkdown(r), /\| VSZ at exit \(model\) \| [\d.]+ MiB \| 0\.0 MiB \*\*✓\*\* \|/);
+    assert.match(markdownTable(r), /\| VSZ at exit \(model\) \| [\d.]+ MiB \| 0\.0 MiB ✓ \|/);
+    assert.doesNotMatch(renderMarkdown(r), /\*\*✓/);
+  });
+});
+
+describe('the text table for a terminal', () => {
+  it('four variants and a long partial note stay within 120 columns; the note goes below the table, whole', async () => {
+    const r = await fourVariantReport();
+    const text = renderTable(r);
+    const lines = text.split('\n');
+    for (const l of lines) assert.ok(l.length <= 120, `${l.length} columns: ${l}`);
+    assert.match(lines[0], /^ +default +pure +netgo +netcgo$/);
+    assert.equal(lines.find((l) => l.startsWith('note')), undefined, 'no note row in the table');
+    // the note, below: every word of it, in order
+    const below = lines.slice(lines.indexOf('(* smallest)') + 1).join(' ').replace(/\s+/g, ' ').trim();
+    assert.equal(below, `netcgo: partial: ${LONG_PARTIAL.join('; ')}`);
+    // a long cell wraps inside its column instead of widening the table
+    const narrow = renderTable(r, 100).split('\n');
+    for (const l of narrow) assert.ok(l.length <= 100, `${l.length} columns: ${l}`);
+    const dns = narrow.findIndex((l) => l.startsWith('DNS resolver'));
+    assert.match(narrow[dns] + narrow[dns + 1], /cgo \(libc.*getaddrinfo\)/, 'the DNS cell wraps onto a second line of its own column');
+    assert.match(narrow[dns + 1], /^ {12}/, 'the second line leaves the label column empty');  });
+
+  it('the breakdown under it speaks MiB like the table, never GiB', async () => {
+    const text = renderBreakdown(await fourVariantReport());
+    assert.match(text, /^default: 1485\.5 MiB virtual at exit_group \(line \d+\)$/m);
+    assert.match(text, /other Go runtime: 14 totalling 1131 MiB/);
+    assert.doesNotMatch(text, /GiB/);
   });
 });

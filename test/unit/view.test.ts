@@ -7,8 +7,9 @@ import { before, describe, it } from 'node:test';
 import { analyzeLog } from '../../src/core/analyze';
 import { makeReport } from '../../src/core/investigate';
 import { chromeTrace, jsonForHtml, standaloneHtml } from '../../src/core/report/exports';
-import { breakdown, comparison, filterEvents, suggestions, threadLanes, timeline, verdict } from '../../src/core/report/view';
-import type { Report } from '../../src/protocol/report';
+import { breakdown, comparison, filterEvents, narrows, suggestions, threadLanes, timeline, verdict } from '../../src/core/report/view';
+import type { Report, VariantReport } from '../../src/protocol/report';
+import { fourVariantReport } from './helpers/fourVariants';
 
 const LOGS = path.join(__dirname, '..', 'fixtures', 'logs');
 const MiB = 1024 * 1024;
@@ -44,7 +45,56 @@ describe('verdict', () => {
   });
 });
 
+describe('verdict with runs that did not finish', () => {
+  const killed = (v: VariantReport, name: string): VariantReport => ({
+    ...v, name, partial: true, partialReasons: ['the program did not exit within 10 s and was killed'],
+    run: { variant: name, exitCode: null, signal: 'SIGKILL', timedOut: true },
+  });
+
+  it('leaves a run killed at the timeout out of the comparison, and says so', async () => {
+    const r = await fourVariantReport();
+    const v = verdict(r);
+    assert.match(v, /^The default \(cgo\) build reserves [\d.]+ MiB more virtual memory than pure: /);
+    assert.match(v, / netcgo \(killed at the timeout\) is left out: its figures are those of a run that did not finish\.$/);
+  });
+
+  it('three of four killed: never "all 4 variants have the same virtual size"; none finished: flagged', () => {
+    const d = net.variants[0];
+    const v = verdict(makeReport('investigation', [d, killed(d, 'a'), killed(d, 'b'), killed(d, 'c')]));
+    assert.doesNotMatch(v, /same virtual size/);
+    assert.match(v, /^default: [\d.]+ MiB of virtual memory at exit_group; .* a \(killed at the timeout\), b \(killed at the timeout\) and c \(killed at the timeout\) did not finish, so there is nothing to compare it with\.$/);
+    const none = verdict(makeReport('investigation', [killed(d, 'a'), killed(d, 'b')]));
+    assert.match(none, /^Both variants have the same virtual size: [\d.]+ MiB\. None of the runs finished \(a: killed at the timeout and b: killed at the timeout\): these are their figures when they stopped\.$/);
+    // two that finished are compared on their own; the killed ones are named
+    const r2 = makeReport('investigation', [d, net.variants[1], killed(d, 'a'), killed(d, 'b')]);
+    assert.match(verdict(r2), /than pure: .* a \(killed at the timeout\) and b \(killed at the timeout\) are left out: their figures are those of runs that did not finish\.$/);
+  });
+
+  it('suggestions measure savings only between runs that finished', async () => {
+    const texts = suggestions(await fourVariantReport()).map((x) => x.text);
+    assert.ok(texts.some((t) => /against default \(measured\)/.test(t)), texts.join('\n'));
+    assert.ok(!texts.some((t) => /netcgo/.test(t) && /measured\)/.test(t)), texts.join('\n'));
+    const killedNetgo = makeReport('investigation', [net.variants[0], killed(net.variants[2], 'netgo')]);
+    assert.deepEqual(suggestions(killedNetgo).filter((x) => x.measured), [], 'no saving measured against a killed netgo');
+  });
+
+  it('a crash counts as not finished; one variant alone is flagged too', () => {
+    const p = net.variants[2].processes[0];
+    const crashed: VariantReport = { ...net.variants[2], name: 'crash', processes: [{ ...p, exitCode: 2 }], run: { variant: 'crash', exitCode: 2, output: 'panic: boom\n' } };
+    assert.match(verdict(makeReport('investigation', [net.variants[0], net.variants[1], crashed])), /crash \(ended with 2 \(panic\)\) is left out/);
+    assert.match(verdict(makeReport('investigation', [killed(net.variants[0], 'x')])), /The run did not finish \(killed at the timeout\): these are its figures when it stopped\.$/);
+  });
+});
+
 describe('comparison', () => {
+  it('a delta is one number in the row\'s unit (MiB, one decimal), never "−290 MiB + 28 KiB"', () => {
+    const [d, p] = [net.variants[0], net.variants[1]];
+    const cells = comparison(net, 'default').find((r) => r.label === 'VSZ at exit (model)')!.cells;
+    const want = (p.processes[0].vsizeAtExit - d.processes[0].vsizeAtExit) / MiB;
+    assert.equal(cells[1].delta, `−${Math.abs(want).toFixed(1)} MiB`);
+    for (const r of comparison(net, 'default')) for (const c of r.cells) assert.doesNotMatch(c.delta ?? '', /\+ \d|GiB|KiB/, `${r.label}: ${c.delta}`);
+  });
+
   it('marks the smallest per row and gives deltas against the chosen baseline', () => {
     const rows = comparison(net, 'pure');
     const vsz = rows.find((r) => r.label === 'VSZ at exit (model)')!;
@@ -115,6 +165,32 @@ describe('filterEvents', () => {
     const text = filterEvents(ev, { text: 'MAP_STACK' });
     assert.ok(text.length >= 4 && text.every((i) => /MAP_STACK/.test(ev[i].flags ?? '') || /map_stack/i.test(ev[i].note)));
     assert.deepEqual(filterEvents(ev, { kind: 'none' }).map((i) => ev[i].kind), filterEvents(ev, { kind: 'none' }).map(() => undefined));
+  });
+
+  it('typing on narrows the last result to the same answer as filtering every event; anything else starts over', () => {
+    const ev = net.variants.flatMap((v) => v.events);
+    // every prefix of a few queries, as typed, with and without a thread or category
+    for (const base of [{}, { kind: 'malloc-arena' as const }, { tid: ev[ev.length - 1].tid }, { minSize: 4096 }]) {
+      for (const query of ['MAP_STACK', 'anonymous memory', ' mmap ', 'Arena', 'zzz']) {
+        let last = filterEvents(ev, base);
+        for (let n = 1; n <= query.length; n++) {
+          const prev = { ...base, text: query.slice(0, n - 1) };
+          const next = { ...base, text: query.slice(0, n) };
+          assert.ok(narrows(prev, next));
+          last = filterEvents(ev, next, last);
+          assert.deepEqual(last, filterEvents(ev, next), `${JSON.stringify(next)}`);
+        }
+      }
+    }
+    // the text matches as a literal, case-insensitive substring of the call, its note or its flags
+    const reference = (q: string) => ev.flatMap((e, i) => ([e.op, e.note, e.flags ?? ''].some((x) => x.toLowerCase().includes(q.trim().toLowerCase())) ? [i] : []));
+    for (const q of ['[heap]', '(', 'prot_read|prot_write', '0x7F', '.so.6', '*', '\\', 'Anonymous Memory', '  brk ']) assert.deepEqual(filterEvents(ev, { text: q }), reference(q), q);
+    assert.equal(narrows({ text: 'mmap' }, { text: 'mma' }), false, 'deleting widens');
+    assert.equal(narrows({ text: 'mmap' }, { text: 'munmap' }), false);
+    assert.equal(narrows({ text: 'm' }, { text: 'MM' }), true, 'case does not matter');
+    assert.equal(narrows({ text: 'm', tid: 1 }, { text: 'mm' }), false, 'another thread starts over');
+    assert.equal(narrows({ text: 'm' }, { text: 'mm', kind: 'go-heap' }), false);
+    assert.equal(narrows({ text: 'm', minSize: 4096 }, { text: 'mm', minSize: 8192 }), false);
   });
 });
 

@@ -1,6 +1,6 @@
 // How each category of the address space is named and added up in words. No Node imports: the webview
 // bundles this too.
-import { formatBytes, formatMiB } from '../format';
+import { formatMiB, formatSize as formatBytes } from '../format';
 import type { CategoryKind, ProcessReport } from '../../protocol/report';
 
 const LABEL: Record<CategoryKind, string> = {

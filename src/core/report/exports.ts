@@ -1,8 +1,56 @@
-// What the panel and the CLI save: the Chrome trace-event JSON (opens in Perfetto and chrome://tracing)
-// and the standalone HTML report. No Node imports: the webview builds these too.
+// What the panel and the CLI save: the Markdown report (for a GitHub issue), the Chrome trace-event JSON
+// (opens in Perfetto and chrome://tracing) and the standalone HTML report. No Node imports: the webview
+// builds these too.
+import { formatMiB } from '../format';
 import type { Report } from '../../protocol/report';
 import { packReport } from './packed';
-import { originOf, threadLanes } from './view';
+import { escapeMarkdownCell, markdownTable } from './table';
+import { breakdown, incompleteReason, originOf, threadLanes, verdict } from './view';
+
+/**
+ * The report as a small Markdown document that reads well pasted into a GitHub issue: a title (package,
+ * Go version), the verdict, the variants that did not finish, the side-by-side table, and where each
+ * variant's virtual size goes, category by category (resident memory is the kernel's total, where known).
+ */
+export function renderMarkdown(report: Report): string {
+  const esc = escapeMarkdownCell;
+  // the folder's name, as the panel's title has it: a full path would put this machine's layout in an issue
+  const name = report.package
+    ? report.package.split(', ').map((p) => p.split(/[\\/]/).filter(Boolean).pop() ?? p).join(', ')
+    : report.variants[0]?.name ?? 'report';
+  const go = [...new Set(report.variants.map((v) => v.run?.goVersion).filter((x): x is string => !!x))];
+  const out: string[] = [`# Go Memory Lens: ${esc(name)}`, ''];
+  const meta = [
+    go.length ? esc(go.join(', ')) : undefined,
+    `${report.variants.length} variant${report.variants.length === 1 ? '' : 's'}`,
+    `${report.kind === 'investigation' ? 'traced' : 'analyzed'} ${report.createdAt.slice(0, 10)}`,
+  ].filter(Boolean);
+  out.push(meta.join(' · '), '', `**Verdict:** ${esc(verdict(report))}`, '');
+  const partial = report.variants.filter((v) => v.partial || incompleteReason(v) !== undefined);
+  if (partial.length) {
+    for (const v of partial) {
+      const reasons = v.partialReasons.length ? v.partialReasons.join('; ') : incompleteReason(v)!;
+      out.push(`- ⚠ ${esc(v.name)} did not finish: ${esc(reasons)}.`);
+    }
+    out.push('');
+  }
+  out.push('## Side by side', '', markdownTable(report), '');
+  if (report.variants.length > 1) out.push('✓ marks the smallest value in its row.', '');
+  out.push('## Where the virtual size goes', '');
+  for (const b of breakdown(report)) {
+    const v = report.variants.find((x) => x.name === b.variant)!;
+    const rss = v.processes[0]?.kernel?.vmRss;
+    const kernel = b.kernel !== undefined ? `; the kernel says ${formatMiB(b.kernel)}` : '';
+    out.push(`### ${esc(b.variant)}: ${formatMiB(b.total)} virtual${kernel}${rss !== undefined ? `, ${formatMiB(rss)} resident` : ''}`, '');
+    out.push('| category | virtual | share | why |', '| --- | ---: | ---: | --- |');
+    for (const s of b.segments) {
+      out.push(`| ${esc(s.label)} | ${esc(s.detail)}${s.estimate ? ' (partly estimated)' : ''} | ${s.share > 0 && s.share < 0.001 ? esc('<0.1') : (s.share * 100).toFixed(1)}% | ${esc(s.why)} |`);
+    }
+    out.push('');
+  }
+  out.push(`<sub>${esc(`${report.tool.name} ${report.tool.version}`)}</sub>`);
+  return out.join('\n');
+}
 
 interface TraceEvent {
   name: string;

@@ -1,5 +1,5 @@
 import { categoryLabel } from './explain';
-import { formatBytes, formatMiB } from '../format';
+import { formatMiB } from '../format';
 import type { CategoryKind, ProcessReport, Report, VariantReport } from '../../protocol/report';
 
 /** Which resolver Go said it used (GODEBUG=netdns=2 output), in a few words. */
@@ -69,13 +69,13 @@ export function comparisonRows(report: Report): Row[] {
     { label: 'threads created / alive', cells: P.map((p) => (p ? `${p.threadsCreated} / ${p.threadsAtExit}${p.kernel ? ` (kernel ${p.kernel.threads})` : ''}` : '—')), values: P.map((p) => p?.threadsAtExit) },
     { label: '8 MiB thread stacks', cells: P.map((p) => String(cat(p, 'thread-stack')?.count ?? 0)), values: P.map((p) => cat(p, 'thread-stack')?.count ?? 0) },
     { label: 'malloc arenas', cells: P.map((p) => String(cat(p, 'malloc-arena')?.count ?? 0)), values: P.map((p) => cat(p, 'malloc-arena')?.count ?? 0) },
-    { label: 'Go heap arenas', cells: P.map((p) => formatBytes(cat(p, 'go-heap')?.bytes ?? 0)) },
+    { label: 'Go heap arenas', cells: P.map((p) => formatMiB(cat(p, 'go-heap')?.bytes ?? 0)) },
     { label: 'shared libraries', cells: P.map((p) => (p && p.libraries.length ? p.libraries.map((l) => l.split('/').pop()).join(', ') : 'none')) },
     { label: 'strace lines', cells: vs.map((v) => String(v.log.lines)), values: vs.map((v) => v.log.lines) },
   ];
   if (vs.some((v) => v.run)) {
     rows.push(
-      { label: 'binary size', cells: vs.map((v) => (v.run?.binarySize ? formatBytes(v.run.binarySize) : '—')), values: vs.map((v) => v.run?.binarySize) },
+      { label: 'binary size', cells: vs.map((v) => (v.run?.binarySize ? formatMiB(v.run.binarySize) : '—')), values: vs.map((v) => v.run?.binarySize) },
       { label: 'linkage', cells: vs.map((v) => v.run?.linkage ?? '—') },
       { label: 'DNS resolver', cells: vs.map((v) => dnsResolver(v.run?.dns)) },
       { label: 'cgo brought in by', cells: vs.map((v) => (v.run?.cgoPackages?.length ? v.run.cgoPackages.join(', ') : 'nothing')) },
@@ -116,23 +116,74 @@ export function escapeMarkdownCell(s: string): string {
     .replace(/[\\`*_[\]|~]/g, '\\$&');
 }
 
-export function renderTable(report: Report): string {
+/** Words of `text` in lines of at most `width` characters; a longer word is cut. */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/).filter(Boolean)) {
+    while (word.length > width) {
+      if (line) lines.push(line);
+      line = '';
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    if (!word) continue;
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line || !lines.length) lines.push(line);
+  return lines;
+}
+
+/** The text table's width: 120 columns up to 4 variants (more get 14 columns each), notes below it. */
+export const TABLE_WIDTH = 120;
+
+/**
+ * The side-by-side table for a terminal, at most `width` columns wide: a cell longer than its column's
+ * share wraps onto more lines, and the notes (a partial run's reasons) go below the table, wrapped too.
+ */
+export function renderTable(report: Report, width = TABLE_WIDTH): string {
+  const all = comparisonRows(report);
+  const notes = all.find((r) => r.label === 'note');
   const header = ['', ...report.variants.map((v) => v.name)];
-  const rows = comparisonRows(report).map((r) => [r.label, ...markSmallest(r)]);
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)];
+  const rows = all.filter((r) => r !== notes).map((r) => [r.label, ...markSmallest(r)]);
+  const labelW = Math.max(...[header, ...rows].map((r) => r[0].length));
+  const gap = 2;
+  const n = header.length - 1;
+  // each variant column gets an equal share of what the labels leave, or less when its cells are shorter
+  const share = Math.max(14, Math.floor((width - labelW - gap * n) / Math.max(1, n)));
+  const widths = header.map((_, i) => (i === 0 ? labelW : Math.min(share, Math.max(...[header, ...rows].map((r) => (r[i] ?? '').length)))));
+  const lines = (r: string[]): string[] => {
+    const cells = r.map((c, i) => (i === 0 ? [c] : wrapText(c, widths[i])));
+    const h = Math.max(...cells.map((c) => c.length));
+    return Array.from({ length: h }, (_, k) => cells.map((c, i) => (i === 0 ? (c[k] ?? '').padEnd(widths[i]) : (c[k] ?? '').padStart(widths[i]))).join(' '.repeat(gap)).trimEnd());
+  };
+  const out = [...lines(header), widths.map((w) => '─'.repeat(w)).join(' '.repeat(gap)), ...rows.flatMap(lines)];
   if (report.variants.length > 1) out.push('(* smallest)');
+  if (notes) {
+    out.push('');
+    notes.cells.forEach((c, i) => {
+      if (c === '—') return;
+      const [first, ...more] = wrapText(`${report.variants[i].name}: ${c}`, width - 2);
+      out.push(`${first}`, ...more.map((l) => `  ${l}`));
+    });
+  }
   return out.join('\n');
 }
 
-export function renderMarkdown(report: Report): string {
+/**
+ * The side-by-side table in Markdown (GitHub flavour): a column per variant, plain text cells (a ✓ after
+ * the smallest value where the row is comparable); a partial run's notes are left to the document.
+ */
+export function markdownTable(report: Report): string {
   const esc = escapeMarkdownCell;
   const header = ['', ...report.variants.map((v) => esc(v.name))];
-  const rows = comparisonRows(report).map((r) => {
+  // the notes are sentences: the document lists them under its verdict instead
+  const rows = comparisonRows(report).filter((r) => r.label !== 'note').map((r) => {
     const min = smallest(r);
-    return [esc(r.label), ...r.cells.map((c, i) => (min[i] ? `${esc(c)} **✓**` : esc(c)))];
+    return [esc(r.label), ...r.cells.map((c, i) => (min[i] ? `${esc(c)} ✓` : esc(c)))];
   });
   return [
     `| ${header.join(' | ')} |`,
@@ -147,7 +198,7 @@ export function renderBreakdown(report: Report): string {
   for (const v of report.variants) {
     const p = mainProcess(v);
     if (!p) continue;
-    out.push(`${v.name}: ${formatBytes(p.vsizeAtExit)} virtual at ${p.measuredAt.what} (line ${p.measuredAt.line})`);
+    out.push(`${v.name}: ${formatMiB(p.vsizeAtExit)} virtual at ${p.measuredAt.what} (line ${p.measuredAt.line})`);
     for (const l of p.napkin) out.push(`  ${l}`);
     const est = p.unseen.filter((u) => u.estimate && u.bytes > 0);
     if (est.length) out.push(`  estimated: ${est.map((u) => categoryLabel(u.kind)).join(', ')}`);

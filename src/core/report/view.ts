@@ -2,9 +2,9 @@
 // against a chosen baseline, the breakdown per category, the timeline series, thread lanes, the event
 // filter and suggestions. Pure functions of the Report, no DOM and no Node: the webview, the standalone
 // HTML and the unit tests all use this.
-import { formatBytes, formatMiB } from '../format';
+import { formatMiB, formatSize as formatBytes } from '../format';
 import { categoryLabel } from './explain';
-import { comparisonRows, dnsResolver } from './table';
+import { comparisonRows, dnsResolver, exitStatus } from './table';
 import type { CategoryKind, EventReport, ProcessReport, Report, ThreadReport, VariantReport } from '../../protocol/report';
 
 const MiB = 1024 * 1024;
@@ -47,22 +47,62 @@ function signed(n: number, fmt: (x: number) => string): string {
   return `${n >= 0 ? '+' : '−'}${fmt(Math.abs(n))}`;
 }
 
-/** "The default build reserves 290.3 MiB more virtual memory than pure: 4 thread stacks (32 MiB) + …" */
+/**
+ * Why a variant's figures are not those of a finished run (killed at the timeout, crashed, a log cut
+ * short), in a few words; undefined for a run that ended normally.
+ */
+export function incompleteReason(v: VariantReport): string | undefined {
+  const exit = exitStatus(v);
+  if (v.run?.timedOut) return 'killed at the timeout';
+  // a run whose exit status is not recorded is no evidence of a failure
+  if (exit !== undefined && exit !== 'unknown') return `ended with ${exit}`;
+  if (v.partial) return v.partialReasons[0] ?? 'partial';
+  return undefined;
+}
+
+function listNames(names: string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * "The default build reserves 290.3 MiB more virtual memory than pure: 4 thread stacks (32 MiB) + …".
+ * Variants that did not finish (timeout, crash, a cut log) are left out of the comparison and named, so
+ * the verdict never rests on a killed program's figures; if none finished, the comparison is flagged.
+ */
 export function verdict(report: Report): string {
-  const vs = report.variants.filter((v) => mainProcess(v));
-  if (vs.length === 0) return 'The log shows no process.';
-  if (vs.length === 1) {
-    const v = vs[0];
+  const all = report.variants.filter((v) => mainProcess(v));
+  if (all.length === 0) return 'The log shows no process.';
+  const incomplete = all.filter((v) => incompleteReason(v) !== undefined);
+  const complete = all.filter((v) => incompleteReason(v) === undefined);
+  const why = (vs: VariantReport[]) => listNames(vs.map((v) => `${v.name} (${incompleteReason(v)})`));
+  const alone = (v: VariantReport) => {
     const p = mainProcess(v)!;
     const k = p.kernel ? `; the kernel says ${formatMiB(p.kernel.vmSize)}` : '';
     return `${v.name}: ${formatMiB(p.vsizeAtExit)} of virtual memory at ${p.measuredAt.what}${k}, ${p.threadsCreated + 1} threads (${count(p, 'thread-stack')} with glibc 8 MiB stacks), ${count(p, 'malloc-arena')} malloc arenas.`;
+  };
+  if (all.length === 1) {
+    return `${alone(all[0])}${incomplete.length ? ` The run did not finish (${incompleteReason(all[0])}): these are its figures when it stopped.` : ''}`;
   }
+  // one run finished: nothing to compare it with (the others' figures are of programs stopped early)
+  if (complete.length === 1) {
+    return `${alone(complete[0])} ${why(incomplete)} did not finish, so there is nothing to compare it with.`;
+  }
+  // compare the runs that finished; when none did, compare them all but say so
+  const vs = complete.length >= 2 ? complete : all;
+  const left = complete.length >= 2 && incomplete.length
+    ? ` ${why(incomplete)} ${incomplete.length === 1 ? 'is left out: its figures are those of a run' : 'are left out: their figures are those of runs'} that did not finish.`
+    : '';
+  const flagged = complete.length === 0 ? ` None of the runs finished (${listNames(all.map((v) => `${v.name}: ${incompleteReason(v)}`))}): these are their figures when they stopped.` : '';
   const big = vs.reduce((a, b) => (mainProcess(b)!.vsizeAtExit > mainProcess(a)!.vsizeAtExit ? b : a));
   const small = vs.reduce((a, b) => (mainProcess(b)!.vsizeAtExit < mainProcess(a)!.vsizeAtExit ? b : a));
   const pb = mainProcess(big)!;
   const ps = mainProcess(small)!;
   const diff = pb.vsizeAtExit - ps.vsizeAtExit;
-  if (diff === 0) return `All ${vs.length} variants have the same virtual size: ${formatMiB(pb.vsizeAtExit)}.`;
+  if (diff === 0) {
+    const finished = vs === complete && incomplete.length > 0;
+    const which = vs.length === 2 ? `Both ${finished ? 'finished ' : ''}variants` : `All ${vs.length}${finished ? ' finished' : ''} variants`;
+    return `${which} have the same virtual size: ${formatMiB(pb.vsizeAtExit)}.${left}${flagged}`;
+  }
   const parts: string[] = [];
   const sorted = CATEGORY_ORDER
     .map((k) => ({ k, d: bytes(pb, k) - bytes(ps, k), n: count(pb, k) - count(ps, k) }))
@@ -77,7 +117,7 @@ export function verdict(report: Report): string {
   const rss = pb.kernel?.vmRss !== undefined && ps.kernel?.vmRss !== undefined
     ? `; resident memory differs by ${formatMiB(Math.abs(pb.kernel.vmRss - ps.kernel.vmRss))}` : '';
   const who = usesCgo(big) && !usesCgo(small) ? ` (cgo)` : '';
-  return `The ${big.name}${who} build reserves ${formatMiB(diff)} more virtual memory than ${small.name}: ${parts.join(' + ')}${rss}.`;
+  return `The ${big.name}${who} build reserves ${formatMiB(diff)} more virtual memory than ${small.name}: ${parts.join(' + ')}${rss}.${left}${flagged}`;
 }
 
 export interface Cell {
@@ -105,7 +145,7 @@ const ROW_HELP: Record<string, string> = {
 };
 
 /** Rows whose values can be compared with a baseline (bytes or counts). */
-const BYTE_ROWS = new Set(['VSZ at exit (model)', 'VSZ peak (model)', 'RSS (kernel)', 'reserved PROT_NONE', 'binary size']);
+export const BYTE_ROWS = new Set(['VSZ at exit (model)', 'VSZ peak (model)', 'RSS (kernel)', 'reserved PROT_NONE', 'binary size']);
 
 export function comparison(report: Report, baseline?: string): ViewRow[] {
   const base = Math.max(0, report.variants.findIndex((v) => v.name === baseline));
@@ -117,7 +157,8 @@ export function comparison(report: Report, baseline?: string): ViewRow[] {
       const cell: Cell = { text, value, smallest: min !== undefined && value === min };
       const b = r.values?.[base];
       if (report.variants.length > 1 && i !== base && value !== undefined && b !== undefined && value !== b) {
-        cell.delta = BYTE_ROWS.has(r.label) ? signed(value - b, formatBytes) : signed(value - b, String);
+        // one number in the row's own unit: "−290.0 MiB", never "−290 MiB + 28 KiB"
+        cell.delta = BYTE_ROWS.has(r.label) ? signed(value - b, formatMiB) : signed(value - b, String);
       }
       return cell;
     });
@@ -320,19 +361,35 @@ export interface EventFilter {
   text?: string;
 }
 
-/** Indexes of the events that pass the filter, in log order. */
-export function filterEvents(events: EventReport[], f: EventFilter): number[] {
-  const text = f.text?.trim().toLowerCase();
+/**
+ * Indexes of the events that pass the filter, in log order. `within` (indexes, in order) limits the scan
+ * to the events a looser filter let through (see `narrows`): typing on in the text field filters the last
+ * result, not every event again.
+ */
+export function filterEvents(events: EventReport[], f: EventFilter, within?: number[]): number[] {
+  const text = f.text?.trim();
+  // a case-insensitive search of the literal text: no lower-cased copy of each note per event (10^6 of them)
+  const re = text ? new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i') : undefined;
   const out: number[] = [];
-  for (let i = 0; i < events.length; i++) {
+  const n = within ? within.length : events.length;
+  for (let j = 0; j < n; j++) {
+    const i = within ? within[j] : j;
     const e = events[i];
     if (f.tid !== undefined && e.tid !== f.tid) continue;
     if (f.kind !== undefined && (f.kind === 'none' ? e.kind !== undefined : e.kind !== f.kind)) continue;
     if (f.minSize !== undefined && (e.size ?? 0) < f.minSize) continue;
-    if (text && !e.op.toLowerCase().includes(text) && !e.note.toLowerCase().includes(text) && !(e.flags ?? '').toLowerCase().includes(text)) continue;
+    if (re && !re.test(e.op) && !re.test(e.note) && !(e.flags !== undefined && re.test(e.flags))) continue;
     out.push(i);
   }
   return out;
+}
+
+/** Whether every event that passes `next` passes `prev`: the same other fields, and the text only grew. */
+export function narrows(prev: EventFilter, next: EventFilter): boolean {
+  if (prev.tid !== next.tid || prev.kind !== next.kind || prev.minSize !== next.minSize) return false;
+  const a = prev.text?.trim().toLowerCase() ?? '';
+  const b = next.text?.trim().toLowerCase() ?? '';
+  return b.includes(a);
 }
 
 export interface Suggestion {
@@ -345,14 +402,15 @@ export interface Suggestion {
 export function suggestions(report: Report): Suggestion[] {
   const out: Suggestion[] = [];
   const by = new Map(report.variants.map((v) => [v.name, v]));
-  const cgo = report.variants.filter((v) => usesCgo(v) && mainProcess(v));
+  // a saving is measured only between runs that finished: a killed program's figures are not its own
+  const cgo = report.variants.filter((v) => usesCgo(v) && mainProcess(v) && incompleteReason(v) === undefined);
   for (const v of cgo) {
     const p = mainProcess(v)!;
     const onlyNet = (v.run?.cgoPackages ?? []).every((x) => x === 'runtime/cgo' || x === 'net' || x === 'os/user');
     for (const [alt, how] of [['netgo', '`-tags netgo`'], ['pure', '`CGO_ENABLED=0`']] as const) {
       const a = by.get(alt);
       const pa = a && mainProcess(a);
-      if (!pa || usesCgo(a) || (alt === 'netgo' && !onlyNet)) continue;
+      if (!pa || usesCgo(a) || incompleteReason(a) !== undefined || (alt === 'netgo' && !onlyNet)) continue;
       const stacks = count(p, 'thread-stack') - count(pa, 'thread-stack');
       const arenas = count(p, 'malloc-arena') - count(pa, 'malloc-arena');
       const saved = p.vsizeAtExit - pa.vsizeAtExit;
