@@ -373,3 +373,31 @@ describe('execve from a thread that is not the leader', () => {
     assert.notEqual(m.threads.get(101)!.exitedLine, undefined, 'tid 101 vanished into pid 100');
   });
 });
+
+describe('TraceModel: many clones in flight at once', () => {
+  /** n threads each begin a clone that has not returned yet (each new one is placed as the latest clone's child) */
+  function inFlightMs(n: number): number {
+    const lines = [EXEC];
+    for (let k = 0; k < n; k++) lines.push(`${100 + k} clone(child_stack=0x7f00, flags=${GO_FLAGS} <unfinished ...>`);
+    const text = lines.join('\n') + '\n';
+    let best = Infinity;
+    for (let round = 0; round < 2; round++) {
+      const m = new TraceModel();
+      const p = new StraceParser({ onEvent: (e) => m.onEvent(e) });
+      const t0 = performance.now();
+      p.write(text);
+      m.finish();
+      best = Math.min(best, performance.now() - t0);
+      assert.equal(m.threads.size, n);
+    }
+    return best;
+  }
+
+  it('4× the clones in flight take about 4× the time, not 16× (the latest clone is not found by listing them all)', () => {
+    inFlightMs(5_000); // warm-up
+    const small = inFlightMs(10_000);
+    const big = inFlightMs(40_000);
+    // linear: ~4; listing every clone in flight for each new thread: ~16
+    assert.ok(big / small < 9, `10,000 → ${small.toFixed(0)} ms, 40,000 → ${big.toFixed(0)} ms`);
+  });
+});

@@ -114,6 +114,12 @@ export interface ModelOptions {
   exeIsGo?: boolean;
 }
 
+interface InflightClone {
+  flags: number;
+  line: number;
+  name: string;
+}
+
 const THREAD_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const MEMORY_CALLS = new Set(['mmap', 'mmap2', 'munmap', 'mprotect', 'pkey_mprotect', 'mremap', 'brk', 'madvise', 'shmat', 'shmdt']);
 /** Every call whose argument or return text the model reads; for the rest it needs only who, when and the outcome. */
@@ -182,7 +188,13 @@ export class TraceModel {
   private nextRes = 1;
   private seq = 0;
   /** clones in flight, by caller tid: lets a child that speaks before its clone returns be placed */
-  private inflightClone = new Map<number, { flags: number; line: number; name: string }>();
+  private inflightClone = new Map<number, InflightClone>();
+  /**
+   * The clones in flight in the order they began, the latest last; entries no longer in inflightClone are
+   * dropped when they reach the top (the latest is found in amortized constant time, not by listing them
+   * all for each new thread: with many clones in flight at once that was quadratic).
+   */
+  private readonly inflightOrder: Array<[number, InflightClone]> = [];
   private readonly maxEvents: number;
   private readonly maxTimelinePoints: number;
   lastTime?: number;
@@ -217,9 +229,9 @@ export class TraceModel {
       return mainThread;
     }
     // a thread we have not seen created: a child speaking before its clone returned, or a late attach
-    const inflight = [...this.inflightClone.entries()];
-    if (inflight.length > 0) {
-      const [callerTid, c] = inflight[inflight.length - 1];
+    const latest = this.latestInflightClone();
+    if (latest !== undefined) {
+      const [callerTid, c] = latest;
       const caller = this.threadOf(callerTid, e);
       this.createChild(caller, tid, c.flags, c.name, undefined, e.line, e.time);
       return this.threads.get(tid)!;
@@ -244,6 +256,17 @@ export class TraceModel {
     this.threads.set(tid, t);
     main.tids.push(tid);
     return t;
+  }
+
+  /** the clone in flight that began last, with its caller's tid */
+  private latestInflightClone(): [number, InflightClone] | undefined {
+    const order = this.inflightOrder;
+    while (order.length > 0) {
+      const top = order[order.length - 1];
+      if (this.inflightClone.get(top[0]) === top[1]) return top;
+      order.pop();
+    }
+    return undefined;
   }
 
   private proc(tgid: number): ProcessState {
@@ -428,7 +451,16 @@ export class TraceModel {
     const t = this.threadOf(tid, e);
     if (THREAD_CALLS.has(name)) {
       const flags = cloneFlagsOf(name, args);
-      this.inflightClone.set(t.tid, { flags, line: e.line, name });
+      const c: InflightClone = { flags, line: e.line, name };
+      this.inflightClone.set(t.tid, c);
+      const order = this.inflightOrder;
+      order.push([t.tid, c]);
+      if (order.length > 2 * this.inflightClone.size + 1024) {
+        // the entries of clones that returned, left below one still in flight: keep the live ones only
+        let kept = 0;
+        for (const entry of order) if (this.inflightClone.get(entry[0]) === entry[1]) order[kept++] = entry;
+        order.length = kept;
+      }
       return;
     }
     if (name === 'exit_group') {

@@ -479,14 +479,21 @@ export class PendingTable {
   private recs: Array<PendingCall | undefined> = new Array<PendingCall | undefined>(PENDING_MIN_SLOTS).fill(undefined);
   /** slots in use (open or closed records) */
   private used = 0;
+  /** 32 - log2(slots): the hash's top bits pick the slot, so every slot of a table of any size can be hit */
+  private shift = 32 - Math.log2(PENDING_MIN_SLOTS);
+  /** slots stepped over past the first, over the table's life: what the test of linear growth counts */
+  probes = 0;
 
   private slotOf(pid: number): number {
     const mask = this.keys.length - 1;
-    let k = Math.imul(pid | 0, 0x9e3779b1) >>> 16 & mask;
+    // Fibonacci hashing: the product's high bits (a fixed `>>> 16` reached 65,536 slots only, and past
+    // that many threads with a call in flight every probe walked one long cluster)
+    let k = Math.imul(pid | 0, 0x9e3779b1) >>> this.shift;
     for (;;) {
       const key = this.keys[k];
       if (key === pid || key === -1) return k;
       k = (k + 1) & mask;
+      this.probes++;
     }
   }
 
@@ -541,6 +548,7 @@ export class PendingTable {
   clear(): void {
     this.keys = new Float64Array(PENDING_MIN_SLOTS).fill(-1);
     this.recs = new Array<PendingCall | undefined>(PENDING_MIN_SLOTS).fill(undefined);
+    this.shift = 32 - Math.log2(PENDING_MIN_SLOTS);
     this.used = 0;
   }
 
@@ -551,6 +559,7 @@ export class PendingTable {
     while ((open.length + 1) * 4 > size) size *= 2;
     this.keys = new Float64Array(size).fill(-1);
     this.recs = new Array<PendingCall | undefined>(size).fill(undefined);
+    this.shift = 32 - Math.log2(size);
     this.used = 0;
     for (const [pid, r] of open) {
       const k = this.slotOf(pid);

@@ -218,6 +218,11 @@ export class StraceParser {
     }
   }
 
+  /** Slots the table of calls awaiting their resumed half stepped over so far (diagnostics: its cost grows with this). */
+  get pendingProbes(): number {
+    return this.pending.probes;
+  }
+
   /** Calls started but never resumed so far (exposed for diagnostics). */
   pendingCalls(): Array<{ pid: number; name: string; line: number }> {
     return this.pending.entries().sort((a, b) => a[1].line - b[1].line).map(([pid, p]) => ({ pid, name: p.name, line: p.line }));
