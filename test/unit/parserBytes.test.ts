@@ -347,3 +347,21 @@ describe('StraceParser: many calls in flight at once cost a near-constant step e
     });
   }
 });
+
+describe('StraceParser: a lone \\r ends a line', () => {
+  const lf = readFileSync(path.join(LOGS, 'cgo-default-go1.23.strace'));
+  const ref = stream([lf]);
+
+  for (const ending of ['\r', '\r\n']) {
+    const bytes = Buffer.from(lf.toString('latin1').replace(/\n/g, ending), 'latin1');
+    it(`lines ending in ${JSON.stringify(ending)}: the events of the \\n log, on both paths, in chunks that cut a line end in two`, () => {
+      assert.equal(JSON.parse(ref[ref.length - 1]).unparsedCount, 0);
+      // 2 bytes: every "\r\n" is cut between its chunks somewhere; 61, 4093: lines cut mid-way
+      for (const size of [2, 61, 4093, bytes.length]) {
+        assert.deepEqual(stream(chunked(bytes, size)), ref, `bytes in chunks of ${size}`);
+        assert.deepEqual(stream(chunked(bytes, size), undefined, true), ref, `writeIndexed, chunks of ${size}`);
+        assert.deepEqual(stream(chunked(bytes, size).map((c) => c.toString('latin1'))), ref, `strings in chunks of ${size}`);
+      }
+    });
+  }
+});
