@@ -1,5 +1,6 @@
 import { LineSplitter, LoneCarriageReturns, newlinesOf } from './lineSplitter';
 import * as bytes from './bytes';
+import { decorationEnd } from './args';
 import type { NameInfo, ParsedCall } from './bytes';
 import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, TraceEvent, UnparsedLine } from './events';
 
@@ -729,6 +730,10 @@ export class StraceParser {
         }
         if (i >= n) return 'unterminated';
         if (text.startsWith('...', i + 1)) this.style.truncatedStrings = true;
+      } else if (c === C_LT) {
+        // a -y decoration (`AT_FDCWD</a(b>`): its brackets and quotes are a path's
+        const close = decorationEnd(text, i, n);
+        if (close > 0) i = close;
       } else if (c === C_LPAREN || c === C_LBRACK || c === C_LBRACE) {
         depth++;
       } else if (c === C_RPAREN || c === C_RBRACK || c === C_RBRACE) {
