@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { CLONE, MAP, PROT, argSpans, cloneBitsCached, fdPath, fieldOf, fieldsOf, firstArgFieldsOf, mapBitsCached, num, numAt, protBitsCached, splitArgs, str } from '../strace/args';
 import type { StackFrame, SyscallEvent } from '../strace/events';
 import type { LogEvent } from '../strace/reader';
-import { formatBytes } from '../format';
+import { formatBytes, hex } from '../format';
 import { AddressSpace, PAGE, pageAlignUp, type Region, type RegionKind, type Reservation } from './addressSpace';
 import { Timeline } from './timeline';
 
@@ -583,8 +583,9 @@ export class TraceModel {
     const a = ARGS.of(e.args);
     const time = e.resumedTime ?? e.time;
     const line = e.resumedLine ?? e.line;
-    // a returned address above 2^53 is not exact in a double (sums of regions would drift): unknown, like num()
-    const retAddr = Number.isSafeInteger(e.retval) ? e.retval : undefined;
+    // a returned address above 2^53 is exact in a double only when its low bits are zero (a page address
+    // such as 0xfffffffffffff000 is): num() keeps those and drops the others (sums of regions would drift)
+    const retAddr = Number.isSafeInteger(e.retval) ? e.retval : e.retval !== undefined ? num(e.ret) : undefined;
     switch (e.name) {
       case 'mmap':
       case 'mmap2': {
@@ -772,7 +773,7 @@ export class TraceModel {
     // the Go heap: arenas of 64 MiB at the runtime's hint addresses (0xc000000000, then just past the last)
     if (!(flags & MAP.FIXED) && m.hint !== 0 && size % GO_ARENA === 0 && (m.hint % LOW40 === GO_HINT_LOW40 || p.space.find(m.hint - 1)?.res.kind === 'go-heap')) {
       if (!p.isGo) this.becomeGo(p);
-      return mk('go-heap', `Go heap arena${size > GO_ARENA ? 's' : ''}: ${formatBytes(size)} of address space reserved at the runtime's hint address ${'0x' + m.hint.toString(16)}; pages are committed (MAP_FIXED, read-write) as the heap grows.`, origin ? 'stack' : 'shape', { origin: origin ?? 'runtime.(*mheap).sysAlloc' });
+      return mk('go-heap', `Go heap arena${size > GO_ARENA ? 's' : ''}: ${formatBytes(size)} of address space reserved at the runtime's hint address ${hex(m.hint)}; pages are committed (MAP_FIXED, read-write) as the heap grows.`, origin ? 'stack' : 'shape', { origin: origin ?? 'runtime.(*mheap).sysAlloc' });
     }
     if (p.isGo || fromGo) return mk('go-runtime', goRuntimeReason(size, prot, origin), origin ? 'stack' : 'shape');
     if (m.stack && m.stack.length > 0 && !fromGo) {
@@ -917,7 +918,7 @@ export function describeRes(res: Reservation): string {
     case 'file': return res.path ? `the file ${path.basename(res.path)}` : 'a file mapping';
     case 'brk-heap': return 'the brk heap';
     case 'stack-vdso': return 'the stack';
-    default: return `anonymous memory at 0x${res.addr.toString(16)}`;
+    default: return `anonymous memory at ${hex(res.addr)}`;
   }
 }
 

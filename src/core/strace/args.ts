@@ -89,7 +89,8 @@ function matchingBrace(s: string, open: number): number {
 
 /**
  * A number in strace notation: `0x7f…`, `123`, `NULL`, `8192*1024`, or an fd with a -y path `3</lib/x.so>`.
- * Returns undefined when it is not a number, or when it cannot be held exactly (above 2^53).
+ * Returns undefined when it is not a number, or when it cannot be held exactly (above 2^53, only page
+ * addresses and the like are; above 2^64 none).
  */
 export function num(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -98,7 +99,12 @@ export function num(s: string | undefined): number | undefined {
   const lt = t.indexOf('<');
   const core = lt > 0 ? t.slice(0, lt) : t;
   let v: number;
-  if (/^0x[0-9a-fA-F]+$/.test(core)) v = parseInt(core, 16);
+  if (/^0x[0-9a-fA-F]+$/.test(core)) {
+    v = parseInt(core, 16);
+    // above 2^53 a page address (a multiple of 4096, below 2^64) is exact in a double, and so are sums and
+    // differences of them: 0xfffffffffffff000 is a number; 0xfffffffffffff001 and 0x20000000000001 are not
+    if (!Number.isSafeInteger(v) && v < 2 ** 64 && v % 4096 === 0 && BigInt(v) === BigInt(core)) return v;
+  }
   else if (/^-?\d+$/.test(core)) v = parseInt(core, 10);
   else if (/^\d+\*\d+$/.test(core)) {
     const [a, b] = core.split('*');
