@@ -122,6 +122,21 @@ function buildVariantReport(
   if (model.truncatedPaths > 0) warnings.push(`${model.truncatedPaths} file name(s) were cut at strace's -s limit: raise it (-s 4096) to name every mapping`);
   if (summary.mergedWithoutTime) warnings.push('-ff files without timestamps were concatenated by pid, not merged by time');
   if (summary.orphanResumed > 0) warnings.push(`${summary.orphanResumed} <... resumed> lines had no start in the log`);
+  const gaps = summary.ffGaps;
+  if (gaps) {
+    const list = (pids: number[]): string => (pids.length > 20 ? `${pids.slice(0, 20).join(', ')} and ${pids.length - 20} more` : pids.join(', '));
+    if (gaps.rootMissing) {
+      warnings.push(`the -ff set lacks the main process's file (the one that begins with its execve): the program's own calls and mappings are missing${gaps.orphans.length > 0 ? `; threads ${list(gaps.orphans)} were made by a call in a file that is not there` : ''}`);
+    } else if (gaps.orphans.length > 0) {
+      warnings.push(`the -ff set lacks the files of the threads that made threads ${list(gaps.orphans)}`);
+    }
+    if (gaps.missingChildren.length > 0) {
+      const shown = gaps.missingChildren.slice(0, 20).map((c) => `${c.pid} (made by ${c.parent} at line ${c.line})`).join(', ');
+      warnings.push(`the -ff set lacks the files of ${gaps.missingChildren.length} thread(s) or process(es) made in it: ${shown}${gaps.missingChildren.length > 20 ? ` and ${gaps.missingChildren.length - 20} more` : ''}`);
+    }
+    const missing = gaps.missingChildren.map((c) => c.pid);
+    partialReasons.push(`the -ff set is incomplete (${gaps.rootMissing ? 'the main process\'s file' : ''}${gaps.rootMissing && missing.length > 0 ? ' and ' : ''}${missing.length > 0 ? `the files of pids ${list(missing)}` : ''}${!gaps.rootMissing && missing.length === 0 ? 'files of the threads that made others' : ''} missing): every total is smaller than the program's`);
+  }
 
   const processes: ProcessReport[] = [];
   for (const p of model.processes.values()) {
@@ -194,6 +209,7 @@ function buildVariantReport(
     unparsedLines: summary.unparsedCount,
     warnings,
   };
+  if (gaps) log.missingFiles = { pids: gaps.missingChildren.map((c) => c.pid), mainProcess: gaps.rootMissing, orphans: gaps.orphans };
   const mainState = model.mainPid !== undefined ? model.processes.get(model.mainPid) : undefined;
   if (model.eventCount > model.events.length) {
     warnings.push(`the event list keeps the first ${model.events.length} of ${model.eventCount} memory and thread events; every figure counts them all`);

@@ -137,6 +137,11 @@ export interface LogReport {
   };
   unparsedLines: number;
   warnings: string[];
+  /**
+   * An -ff set with files missing (the totals leave out their calls): the pids made in the set that have no
+   * file, whether the main process's own file is missing, and the files whose maker's file is missing.
+   */
+  missingFiles?: { pids: number[]; mainProcess: boolean; orphans: number[] };
 }
 
 export interface RunReport {

@@ -1,7 +1,7 @@
 // Inputs found by the property tests (test/unit/properties.test.ts) that broke a property, kept as plain
 // examples so that each stays fixed whatever the generators draw.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -123,5 +123,44 @@ describe('regressions: addresses above 2^63 stay unsigned', () => {
     assert.equal(hex(-4096), '0xfffffffffffff000');
     assert.equal(hex(2 ** 64 - 4096), '0xfffffffffffff000');
     assert.equal(hex(0x7f0000000000), '0x7f0000000000');
+  });
+});
+
+describe('regressions: an incomplete -ff set says what is missing', () => {
+  const FF = path.join(__dirname, '..', 'fixtures', 'logs', 'ff-net-default-go1.23');
+  const PREFIX = 'net-default-go1.23.ff.';
+
+  /** the fixture's -ff set copied to a temporary folder without the files of `drop` */
+  async function analyzeWithout(drop: number[]): Promise<Awaited<ReturnType<typeof analyzeLog>>> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gml-ff-'));
+    try {
+      for (const f of readdirSync(FF)) if (!drop.includes(parseInt(f.slice(PREFIX.length), 10))) copyFileSync(path.join(FF, f), path.join(dir, f));
+      return await analyzeLog(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('the whole set: no note, not partial', async () => {
+    const r = await analyzeWithout([]);
+    assert.equal(r.log.missingFiles, undefined);
+    assert.deepEqual(r.partialReasons, []);
+    assert.ok(!r.log.warnings.some((w) => w.includes('-ff set')));
+  });
+
+  it('without the main pid\'s file: the main process is named missing, with the threads it made, and the report is partial', async () => {
+    const r = await analyzeWithout([21068]);
+    assert.deepEqual(r.log.missingFiles, { pids: [], mainProcess: true, orphans: [21069, 21070, 21071, 21072, 21073] });
+    assert.ok(r.log.warnings.some((w) => w.includes("lacks the main process's file") && w.includes('21069, 21070, 21071, 21072, 21073')), r.log.warnings.join('\n'));
+    assert.ok(r.partial);
+    assert.match(r.partialReasons.join('\n'), /-ff set is incomplete.*smaller/);
+  });
+
+  it('without a thread\'s file: its pid, who made it and where', async () => {
+    const r = await analyzeWithout([21070]);
+    assert.deepEqual(r.log.missingFiles?.pids, [21070]);
+    assert.equal(r.log.missingFiles?.mainProcess, false);
+    assert.ok(r.log.warnings.some((w) => /lacks the files of 1 thread.*21070 \(made by \d+ at line \d+\)/.test(w)), r.log.warnings.join('\n'));
+    assert.match(r.partialReasons.join('\n'), /pids 21070 missing/);
   });
 });
