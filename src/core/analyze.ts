@@ -122,6 +122,9 @@ function buildVariantReport(
   if (model.truncatedPaths > 0) warnings.push(`${model.truncatedPaths} file name(s) were cut at strace's -s limit: raise it (-s 4096) to name every mapping`);
   if (summary.mergedWithoutTime) warnings.push('-ff files without timestamps were concatenated by pid, not merged by time');
   if (summary.orphanResumed > 0) warnings.push(`${summary.orphanResumed} <... resumed> lines had no start in the log`);
+  if (model.threadsCounted > 0) {
+    warnings.push(`${model.threadsCounted} threads past the first ${model.threads.size} are counted (made, exited, alive at exit) but not listed one by one, so that memory stays bounded; threadsNotListed gives each process's count`);
+  }
   const gaps = summary.ffGaps;
   if (gaps) {
     const list = (pids: number[]): string => (pids.length > 20 ? `${pids.slice(0, 20).join(', ')} and ${pids.length - 20} more` : pids.join(', '));
@@ -170,7 +173,7 @@ function buildVariantReport(
         arenaAddress: arenaRes !== undefined ? hex(arenaRes) : undefined,
       };
     });
-    const aliveAtExit = snap ? snap.threadsAlive : threads.filter((t) => t.exitedLine === undefined).length;
+    const aliveAtExit = snap ? snap.threadsAlive : threads.filter((t) => t.exitedLine === undefined).length + p.countedThreads - p.countedExited;
     const libraries = [...p.libraries.keys()];
     const pr: ProcessReport = {
       pid: p.pid, parentPid: p.parentPid, command: p.command ?? `pid ${p.pid}`, exe: p.exe, isGo: p.isGo, dynamic: p.dynamic || !!o.elf?.interpreter,
@@ -180,12 +183,13 @@ function buildVariantReport(
       vsizePeak: (snap && snap.peak > 0 ? snap.peak : p.space.peak) + unseenBytes,
       reservedAtExit: reserved,
       accessibleAtExit: vsize + unseenBytes - reserved,
-      threadsCreated: threads.length - 1,
+      threadsCreated: threads.length - 1 + p.countedThreads,
       threadsAtExit: aliveAtExit,
       categories,
       unseen: unseen.map((u) => ({ kind: u.kind, bytes: u.bytes, estimate: u.estimate, why: u.reason })),
       libraries,
       threads,
+      threadsNotListed: p.countedThreads > 0 ? p.countedThreads : undefined,
       napkin: [],
       exitCode: p.exitCode,
       exitSignal: p.exitSignal,

@@ -81,6 +81,11 @@ export interface ProcessReport {
   unseen: UnseenReport[];
   libraries: string[];
   threads: ThreadReport[];
+  /**
+   * threads of this process past the engine's cap (10,000 kept in full by default): counted in
+   * threadsCreated and threadsAtExit, not listed in `threads`
+   */
+  threadsNotListed?: number;
   /** the seed's napkin math for this process, one line each */
   napkin: string[];
   kernel?: KernelFigures;

@@ -35,6 +35,11 @@ export interface ThreadInfo {
   /** the glibc malloc arena this thread reserved first, if any */
   arenaRes?: number;
   cloneFlags?: number;
+  /**
+   * a thread past the model's cap (ModelOptions.maxThreads): counted in its process (made, exited, alive)
+   * but not kept; this record is made for the event in hand and forgotten
+   */
+  counted?: boolean;
 }
 
 export interface Snapshot {
@@ -83,6 +88,9 @@ export interface ProcessState {
   unseen: UnseenPart[];
   /** the log began after execve (attached with -p, or the log starts mid-way) */
   attachedLate: boolean;
+  /** threads past the model's cap (not in tids): how many were made, and how many of them exited */
+  countedThreads: number;
+  countedExited: number;
 }
 
 /** One memory or thread event, annotated: what the event list of the report shows. */
@@ -112,7 +120,16 @@ export interface ModelOptions {
   maxTimelinePoints?: number;
   /** the traced executable, when known: tells Go from non-Go before the log does */
   exeIsGo?: boolean;
+  /**
+   * the most threads kept in full (default MODEL_MAX_THREADS); past it a thread is counted in its process
+   * (made, exited, alive at exit) and its id kept with its process, so that memory grows with the log's
+   * size, not with how many threads it names
+   */
+  maxThreads?: number;
 }
+
+/** threads kept in full by default (see ModelOptions.maxThreads) */
+export const MODEL_MAX_THREADS = 10_000;
 
 interface InflightClone {
   flags: number;
@@ -197,12 +214,64 @@ export class TraceModel {
   private readonly inflightOrder: Array<[number, InflightClone]> = [];
   private readonly maxEvents: number;
   private readonly maxTimelinePoints: number;
+  private readonly maxThreads: number;
+  /**
+   * the threads past maxThreads: tid → its process (tgid), or -(tgid + 1) once it exited. A number each,
+   * not a record: what a log of a million threads (or of a million stray pids) holds per thread.
+   */
+  private readonly countedTids = new Map<number, number>();
   lastTime?: number;
   lastLine = 0;
 
   constructor(private readonly opts: ModelOptions = {}) {
     this.maxEvents = opts.maxEvents ?? 200_000;
     this.maxTimelinePoints = opts.maxTimelinePoints ?? 4096;
+    this.maxThreads = opts.maxThreads ?? MODEL_MAX_THREADS;
+  }
+
+  /** threads counted past the cap (see ModelOptions.maxThreads), in every process */
+  get threadsCounted(): number {
+    return this.countedTids.size;
+  }
+
+  /**
+   * Makes thread `t` of process `p`: kept in full while there is room, else counted (the returned record
+   * is then t marked counted, for the event in hand only).
+   */
+  private addThread(t: ThreadInfo, p: ProcessState): ThreadInfo {
+    if (this.threads.size < this.maxThreads || t.tid === p.pid) {
+      this.threads.set(t.tid, t);
+      p.tids.push(t.tid);
+      return t;
+    }
+    this.countedTids.set(t.tid, p.pid);
+    p.countedThreads++;
+    t.counted = true;
+    return t;
+  }
+
+  /** the record of a counted thread, for the event in hand */
+  private countedThread(tid: number, code: number): ThreadInfo {
+    const exited = code < 0;
+    return {
+      tid, tgid: exited ? -code - 1 : code, how: 'unknown', howReason: 'a thread past the model\'s cap: counted, not kept',
+      exitedLine: exited ? this.lastLine : undefined, counted: true,
+    };
+  }
+
+  /** A counted thread exits (once). */
+  private exitCounted(t: ThreadInfo): boolean {
+    const code = this.countedTids.get(t.tid);
+    if (code === undefined || code < 0) return false;
+    this.countedTids.set(t.tid, -code - 1);
+    const p = this.processes.get(code);
+    if (p) p.countedExited++;
+    return true;
+  }
+
+  /** every thread of p has exited (counted ones too) */
+  private allExited(p: ProcessState): boolean {
+    return p.countedExited === p.countedThreads && p.tids.every((tid) => this.threads.get(tid)?.exitedLine !== undefined);
   }
 
   // ---------------------------------------------------------------- processes and threads
@@ -211,7 +280,7 @@ export class TraceModel {
     const p: ProcessState = {
       pid, parentPid, space, tids: [pid], isGo: false, dynamic: false, libraries: new Map(), fds: new Map(),
       exitOpen: false, ended: false, timeline: new Timeline(this.maxTimelinePoints), provisional: [], unseen: [],
-      attachedLate: false,
+      attachedLate: false, countedThreads: 0, countedExited: 0,
     };
     this.processes.set(pid, p);
     if (this.mainPid === undefined) this.mainPid = pid;
@@ -221,6 +290,8 @@ export class TraceModel {
   private threadOf(tid: number, e: LogEvent): ThreadInfo {
     let t = this.threads.get(tid);
     if (t) return t;
+    const code = this.countedTids.get(tid);
+    if (code !== undefined) return this.countedThread(tid, code);
     const first = this.mainPid !== undefined ? this.processes.get(this.mainPid) : undefined;
     if (first?.pid === 0 && e.type === 'syscall' && this.inflightClone.get(0)?.line === e.line) {
       // strace to a terminal: the unprefixed first thread shows up as [pid N] with the resumed half of its clone
@@ -233,8 +304,7 @@ export class TraceModel {
     if (latest !== undefined) {
       const [callerTid, c] = latest;
       const caller = this.threadOf(callerTid, e);
-      this.createChild(caller, tid, c.flags, c.name, undefined, e.line, e.time);
-      return this.threads.get(tid)!;
+      return this.createChild(caller, tid, c.flags, c.name, undefined, e.line, e.time);
     }
     if (this.processes.size === 0) {
       const p = this.newProcess(tid, new AddressSpace());
@@ -253,9 +323,7 @@ export class TraceModel {
     }
     // a stray tid with no clone in flight: most likely a thread of the main process (attach with -p, or lost lines)
     t = { tid, tgid: main.pid, how: 'unknown', howReason: 'first seen without a clone that made it (attached late, or lines lost)', createdLine: e.line, createdTime: e.time };
-    this.threads.set(tid, t);
-    main.tids.push(tid);
-    return t;
+    return this.addThread(t, main);
   }
 
   /** the clone in flight that began last, with its caller's tid */
@@ -273,14 +341,18 @@ export class TraceModel {
     return this.processes.get(tgid)!;
   }
 
-  private createChild(parent: ThreadInfo, childTid: number, flags: number, call: string, ev: SyscallEvent | undefined, line: number, time?: number): void {
+  /** Makes (or completes) the child `childTid` of thread `parent`; returns its record. */
+  private createChild(parent: ThreadInfo, childTid: number, flags: number, call: string, ev: SyscallEvent | undefined, line: number, time?: number): ThreadInfo {
     const parentProc = this.proc(parent.tgid);
     let t = this.threads.get(childTid);
+    if (!t) {
+      const code = this.countedTids.get(childTid);
+      if (code !== undefined) t = this.countedThread(childTid, code);
+    }
     const isThread = (flags & CLONE.THREAD) !== 0;
     if (!t) {
       if (isThread) {
-        t = { tid: childTid, tgid: parent.tgid, parentTid: parent.tid, how: 'clone', howReason: '', createdLine: line, createdTime: time };
-        parentProc.tids.push(childTid);
+        t = this.addThread({ tid: childTid, tgid: parent.tgid, parentTid: parent.tid, how: 'clone', howReason: '', createdLine: line, createdTime: time }, parentProc);
       } else {
         const shared = (flags & CLONE.VM) !== 0;
         const child = this.newProcess(childTid, shared ? parentProc.space : parentProc.space.clone(), parentProc.pid);
@@ -293,8 +365,8 @@ export class TraceModel {
         child.libraries = new Map(parentProc.libraries);
         child.unseen = parentProc.unseen.slice();
         t = { tid: childTid, tgid: childTid, parentTid: parent.tid, how: 'fork', howReason: '', createdLine: line, createdTime: time };
+        this.threads.set(childTid, t);
       }
-      this.threads.set(childTid, t);
     }
     t.parentTid = parent.tid;
     t.cloneFlags = flags;
@@ -310,7 +382,7 @@ export class TraceModel {
         t.how = 'fork';
         t.howReason = this.intern(`${call === 'fork' ? 'fork' : call}: a new process with a copy of the parent's address space`);
       }
-      return;
+      return t;
     }
     // how was this thread made? glibc pthread_create vs the Go runtime's newosproc
     const glibcFlags = CLONE.SETTLS | CLONE.PARENT_SETTID | CLONE.CHILD_CLEARTID;
@@ -352,6 +424,7 @@ export class TraceModel {
       t.how = 'clone';
       t.howReason = this.intern(`${ev?.name ?? 'clone'} with CLONE_THREAD${stackRegion ? ` on a ${stackRegion.kind} mapping` : ''}`);
     }
+    return t;
   }
 
   private guardOf(space: AddressSpace, res: Reservation): number {
@@ -377,7 +450,7 @@ export class TraceModel {
     this.syscallCount++;
     if (pid === this.otherTid) return;
     this.otherTid = pid;
-    if (this.threads.has(pid)) return;
+    if (this.threads.has(pid) || this.countedTids.has(pid)) return;
     const e = this.otherEvent;
     e.pid = pid;
     e.time = time;
@@ -415,10 +488,23 @@ export class TraceModel {
           if (gone && gone.exitedLine === undefined) {
             gone.exitedLine = e.line;
             gone.exitedTime = e.time;
+          } else if (!gone) {
+            this.exitCounted({ tid: e.supersededBy, tgid: 0, how: 'unknown', howReason: '' });
           }
           return;
         }
         const t = this.threadOf(e.pid, e);
+        if (t.counted) {
+          if (!this.exitCounted(t)) return;
+          this.inflightClone.delete(t.tid);
+          const p = this.proc(t.tgid);
+          if (p.exitOpen) p.exitOpen = false;
+          if (this.allExited(p)) {
+            p.ended = true;
+            if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
+          }
+          return;
+        }
         if (t.exitedLine !== undefined) return;
         t.exitedLine = e.line;
         t.exitedTime = e.time;
@@ -432,7 +518,7 @@ export class TraceModel {
           p.exitCode ??= e.code;
           p.exitSignal ??= e.signal;
         }
-        if (p.tids.every((tid) => this.threads.get(tid)?.exitedLine !== undefined)) {
+        if (this.allExited(p)) {
           p.ended = true;
           if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
         }
@@ -485,8 +571,7 @@ export class TraceModel {
       this.inflightClone.delete(t.tid);
       if (e.retval !== undefined && e.retval > 0 && e.status === 'complete') {
         const flags = inflight?.flags ?? cloneFlagsOf(name, e.args);
-        this.createChild(t, e.retval, flags, name, e, e.line, e.time);
-        const child = this.threads.get(e.retval)!;
+        const child = this.createChild(t, e.retval, flags, name, e, e.line, e.time);
         const p = this.proc(t.tgid);
         if (this.keep()) this.push(p, {
           line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: name, child: e.retval,
@@ -533,13 +618,19 @@ export class TraceModel {
     if (t.how === 'unknown' && t.tgid !== t.tid) {
       // a tid first seen without a clone that now runs a program: a process of its own, not a stray thread
       const owner = this.processes.get(t.tgid);
-      if (owner) owner.tids = owner.tids.filter((x) => x !== t.tid);
+      if (t.counted) {
+        // a process is kept in full whatever the cap: its thread leaves the count
+        this.countedTids.delete(t.tid);
+        if (owner) owner.countedThreads--;
+        t = { tid: t.tid, tgid: t.tid, how: 'unknown', howReason: '', createdLine: e.line, createdTime: e.time };
+        this.threads.set(t.tid, t);
+      } else if (owner) owner.tids = owner.tids.filter((x) => x !== t.tid);
       t.tgid = t.tid;
       t.howReason = 'a process first seen at its execve (its fork was not in the log)';
     }
     let p = this.processes.get(t.tgid);
     if (!p) p = this.newProcess(t.tgid, new AddressSpace());
-    if (p.execLine !== undefined || p.space.size > 0 || p.tids.length > 1) {
+    if (p.execLine !== undefined || p.space.size > 0 || p.tids.length > 1 || p.countedThreads > p.countedExited) {
       // a new program image: fresh address space; threads other than the caller are gone
       p.space = new AddressSpace();
       p.timeline = new Timeline(this.maxTimelinePoints);
@@ -557,6 +648,9 @@ export class TraceModel {
           other.exitedLine = e.resumedLine ?? e.line;
           other.exitedTime = e.resumedTime ?? e.time;
         }
+      }
+      if (p.countedExited < p.countedThreads) {
+        for (const [tid, code] of this.countedTids) if (code === p.pid && tid !== t.tid) this.exitCounted({ tid, tgid: code, how: 'unknown', howReason: '' });
       }
     }
     p.attachedLate = false; // the log shows the program start
@@ -812,7 +906,7 @@ export class TraceModel {
     for (const [k, v] of bd) breakdown[k] = { count: v.count, bytes: v.bytes };
     return {
       line, time, vsize: p.space.vsize, reserved: p.space.reserved, peak: p.space.peak,
-      threadsAlive: p.tids.filter((tid) => this.threads.get(tid)?.exitedLine === undefined).length,
+      threadsAlive: p.tids.filter((tid) => this.threads.get(tid)?.exitedLine === undefined).length + p.countedThreads - p.countedExited,
       breakdown,
     };
   }
