@@ -55,7 +55,16 @@ export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptio
     }
   }
   const { model, summary } = await modelLog(source, { exeIsGo: elf?.isGo, maxEvents: opts.maxEvents, signal: opts.signal });
-  return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
+  const main = model.mainPid !== undefined ? model.processes.get(model.mainPid) : undefined;
+  if (main && main.images > 1) {
+    // the program ran another one in its place (syscall.Exec): what execve mapped at the end is that
+    // program's image, sized from its own file when it is on this machine, not the traced binary's
+    const exe = main.exe;
+    elf = exe && !exe.endsWith('...') ? await readElf(exe).catch(() => undefined) : undefined;
+    interp = elf?.interpreter ? await readElf(elf.interpreter).catch(() => undefined) : undefined;
+    warnings.push(`process ${main.pid} replaced itself with ${exe ?? 'another program'} (execve): the figures at exit are that program's${elf ? '' : `, whose own segments are unknown (its file could not be read)`}`);
+  }
+  return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings, binary: main && main.images > 1 ? main.exe : opts.binary });
 }
 
 /**

@@ -88,6 +88,8 @@ export interface ProcessState {
   unseen: UnseenPart[];
   /** the log began after execve (attached with -p, or the log starts mid-way) */
   attachedLate: boolean;
+  /** how many program images the process ran (successful execve calls): 1 for the traced program itself */
+  images: number;
   /** threads past the model's cap (not in tids): how many were made, and how many of them exited */
   countedThreads: number;
   countedExited: number;
@@ -280,7 +282,7 @@ export class TraceModel {
     const p: ProcessState = {
       pid, parentPid, space, tids: [pid], isGo: false, dynamic: false, libraries: new Map(), fds: new Map(),
       exitOpen: false, ended: false, timeline: new Timeline(this.maxTimelinePoints), provisional: [], unseen: [],
-      attachedLate: false, countedThreads: 0, countedExited: 0,
+      attachedLate: false, countedThreads: 0, countedExited: 0, images: 0,
     };
     this.processes.set(pid, p);
     if (this.mainPid === undefined) this.mainPid = pid;
@@ -654,12 +656,16 @@ export class TraceModel {
       }
     }
     p.attachedLate = false; // the log shows the program start
+    // the traced executable is the main process's first image; a later execve (syscall.Exec) runs another
+    // program, Go or not as its own calls show
+    const tracedImage = this.mainPid === p.pid && p.execLine === undefined;
+    p.images++;
     p.exe = file;
     p.command = file ? path.basename(file) : p.command;
     const argv = a[1 + (e.name === 'execveat' ? 1 : 0)];
     if (argv?.startsWith('[')) p.argv = splitArgs(argv.slice(1, -1)).map((s) => str(s) ?? s);
     p.execLine = e.line;
-    if (this.mainPid === p.pid || this.opts.exeIsGo) p.isGo = p.isGo || !!this.opts.exeIsGo;
+    if (tracedImage && this.opts.exeIsGo) p.isGo = true;
     if (this.keep()) this.push(p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
   }
 
