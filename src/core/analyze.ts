@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { readElf, loadedImageSize, type ElfInfo } from './elf';
 import { statusField } from './run/proc';
 import { hex } from './format';
-import { MODEL_DETAIL_CALLS, TraceModel, type ProcessState, type UnseenPart } from './model/model';
+import { MODEL_DETAIL_CALLS, MODEL_MAX_THREADS, TraceModel, type ProcessState, type UnseenPart } from './model/model';
 import { readLog, resolveLogSource, type LogSource, type ParseSummary, type ReadLogOptions } from './strace/reader';
 import { protString } from './strace/args';
 import { napkinMath } from './report/explain';
@@ -132,7 +132,7 @@ function buildVariantReport(
   if (summary.mergedWithoutTime) warnings.push('-ff files without timestamps were concatenated by pid, not merged by time');
   if (summary.orphanResumed > 0) warnings.push(`${summary.orphanResumed} <... resumed> lines had no start in the log`);
   if (model.threadsCounted > 0) {
-    warnings.push(`${model.threadsCounted} threads past the first ${model.threads.size} are counted (made, exited, alive at exit) but not listed one by one, so that memory stays bounded; threadsNotListed gives each process's count`);
+    warnings.push(`${model.threadsCounted} threads are counted (made, exited, alive at exit) but not listed one by one, so that memory stays bounded: those past the first ${MODEL_MAX_THREADS.toLocaleString('en-US')} kept in full, and tids that no clone in the log made (lines whose start is not in it); threadsNotListed gives each process's count`);
   }
   const gaps = summary.ffGaps;
   if (gaps) {

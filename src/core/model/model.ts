@@ -325,6 +325,14 @@ export class TraceModel {
     }
     // a stray tid with no clone in flight: most likely a thread of the main process (attach with -p, or lost lines)
     t = { tid, tgid: main.pid, how: 'unknown', howReason: 'first seen without a clone that made it (attached late, or lines lost)', createdLine: e.line, createdTime: e.time };
+    if (main.execLine !== undefined && !main.attachedLate) {
+      // the log shows the program start, so every thread's clone: a tid that none made is a stray line's
+      // (a resumed half of a call whose start is not in the log, a mangled pid), counted rather than kept
+      this.countedTids.set(tid, main.pid);
+      main.countedThreads++;
+      t.counted = true;
+      return t;
+    }
     return this.addThread(t, main);
   }
 
