@@ -132,7 +132,10 @@ function buildVariantReport(
   if (summary.mergedWithoutTime) warnings.push('-ff files without timestamps were concatenated by pid, not merged by time');
   if (summary.orphanResumed > 0) warnings.push(`${summary.orphanResumed} <... resumed> lines had no start in the log`);
   if (model.threadsCounted > 0) {
-    warnings.push(`${model.threadsCounted} threads are counted (made, exited, alive at exit) but not listed one by one, so that memory stays bounded: those past the first ${MODEL_MAX_THREADS.toLocaleString('en-US')} kept in full, and tids that no clone in the log made (lines whose start is not in it); threadsNotListed gives each process's count`);
+    warnings.push(`${model.threadsCounted} threads past the first ${MODEL_MAX_THREADS.toLocaleString('en-US')} are counted (made, exited, alive at exit) but not listed one by one, so that memory stays bounded; threadsNotListed gives each process's count`);
+  }
+  if (model.strayTids > 0) {
+    warnings.push(`${model.strayTids} thread ids appear only in lines that no clone in the log accounts for (resumed halves whose start is missing, mangled pids), though the log shows the program start: they are not counted as threads (strayTids)`);
   }
   const gaps = summary.ffGaps;
   if (gaps) {
@@ -199,6 +202,7 @@ function buildVariantReport(
       libraries,
       threads,
       threadsNotListed: p.countedThreads > 0 ? p.countedThreads : undefined,
+      strayTids: p.strayTids > 0 ? p.strayTids : undefined,
       napkin: [],
       exitCode: p.exitCode,
       exitSignal: p.exitSignal,

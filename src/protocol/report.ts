@@ -86,6 +86,8 @@ export interface ProcessReport {
    * threadsCreated and threadsAtExit, not listed in `threads`
    */
   threadsNotListed?: number;
+  /** thread ids seen only in lines no clone in the log accounts for, though it shows the program start: not counted as threads */
+  strayTids?: number;
   /** the seed's napkin math for this process, one line each */
   napkin: string[];
   kernel?: KernelFigures;

@@ -93,6 +93,11 @@ export interface ProcessState {
   /** threads past the model's cap (not in tids): how many were made, and how many of them exited */
   countedThreads: number;
   countedExited: number;
+  /**
+   * tids that no clone in the log made, though the log shows the program start (a resumed half whose
+   * start is missing, a mangled pid): not threads the program made, so neither counted nor kept
+   */
+  strayTids: number;
 }
 
 /** One memory or thread event, annotated: what the event list of the report shows. */
@@ -222,6 +227,8 @@ export class TraceModel {
    * not a record: what a log of a million threads (or of a million stray pids) holds per thread.
    */
   private readonly countedTids = new Map<number, number>();
+  /** stray tids (see ProcessState.strayTids) → their process */
+  private readonly strays = new Map<number, number>();
   lastTime?: number;
   lastLine = 0;
 
@@ -234,6 +241,11 @@ export class TraceModel {
   /** threads counted past the cap (see ModelOptions.maxThreads), in every process */
   get threadsCounted(): number {
     return this.countedTids.size;
+  }
+
+  /** stray tids (see ProcessState.strayTids), in every process */
+  get strayTids(): number {
+    return this.strays.size;
   }
 
   /**
@@ -282,7 +294,7 @@ export class TraceModel {
     const p: ProcessState = {
       pid, parentPid, space, tids: [pid], isGo: false, dynamic: false, libraries: new Map(), fds: new Map(),
       exitOpen: false, ended: false, timeline: new Timeline(this.maxTimelinePoints), provisional: [], unseen: [],
-      attachedLate: false, countedThreads: 0, countedExited: 0, images: 0,
+      attachedLate: false, countedThreads: 0, countedExited: 0, strayTids: 0, images: 0,
     };
     this.processes.set(pid, p);
     if (this.mainPid === undefined) this.mainPid = pid;
@@ -294,6 +306,8 @@ export class TraceModel {
     if (t) return t;
     const code = this.countedTids.get(tid);
     if (code !== undefined) return this.countedThread(tid, code);
+    const strayOf = this.strays.get(tid);
+    if (strayOf !== undefined) return this.countedThread(tid, strayOf);
     const first = this.mainPid !== undefined ? this.processes.get(this.mainPid) : undefined;
     if (first?.pid === 0 && e.type === 'syscall' && this.inflightClone.get(0)?.line === e.line) {
       // strace to a terminal: the unprefixed first thread shows up as [pid N] with the resumed half of its clone
@@ -328,8 +342,8 @@ export class TraceModel {
     if (main.execLine !== undefined && !main.attachedLate) {
       // the log shows the program start, so every thread's clone: a tid that none made is a stray line's
       // (a resumed half of a call whose start is not in the log, a mangled pid), counted rather than kept
-      this.countedTids.set(tid, main.pid);
-      main.countedThreads++;
+      this.strays.set(tid, main.pid);
+      main.strayTids++;
       t.counted = true;
       return t;
     }
@@ -460,7 +474,7 @@ export class TraceModel {
     this.syscallCount++;
     if (pid === this.otherTid) return;
     this.otherTid = pid;
-    if (this.threads.has(pid) || this.countedTids.has(pid)) return;
+    if (this.threads.has(pid) || this.countedTids.has(pid) || this.strays.has(pid)) return;
     const e = this.otherEvent;
     e.pid = pid;
     e.time = time;
@@ -630,8 +644,9 @@ export class TraceModel {
       const owner = this.processes.get(t.tgid);
       if (t.counted) {
         // a process is kept in full whatever the cap: its thread leaves the count
-        this.countedTids.delete(t.tid);
-        if (owner) owner.countedThreads--;
+        if (this.strays.delete(t.tid)) {
+          if (owner) owner.strayTids--;
+        } else if (this.countedTids.delete(t.tid) && owner) owner.countedThreads--;
         t = { tid: t.tid, tgid: t.tid, how: 'unknown', howReason: '', createdLine: e.line, createdTime: e.time };
         this.threads.set(t.tid, t);
       } else if (owner) owner.tids = owner.tids.filter((x) => x !== t.tid);
