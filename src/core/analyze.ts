@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { readElf, loadedImageSize, type ElfInfo } from './elf';
 import { statusField } from './run/proc';
 import { hex } from './format';
-import { MODEL_DETAIL_CALLS, TraceModel, type ProcessState, type UnseenPart } from './model/model';
+import { MODEL_DETAIL_CALLS, MODEL_MAX_THREADS, TraceModel, type ProcessState, type UnseenPart } from './model/model';
 import { readLog, resolveLogSource, type LogSource, type ParseSummary, type ReadLogOptions } from './strace/reader';
 import { protString } from './strace/args';
 import { napkinMath } from './report/explain';
@@ -56,7 +56,16 @@ export async function analyzeLog(logPath: string | LogSource, opts: AnalyzeOptio
     }
   }
   const { model, summary } = await modelLog(source, { exeIsGo: elf?.isGo, maxEvents: opts.maxEvents, signal: opts.signal });
-  return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings });
+  const main = model.mainPid !== undefined ? model.processes.get(model.mainPid) : undefined;
+  if (main && main.images > 1) {
+    // the program ran another one in its place (syscall.Exec): what execve mapped at the end is that
+    // program's image, sized from its own file when it is on this machine, not the traced binary's
+    const exe = main.exe;
+    elf = exe && !exe.endsWith('...') ? await readElf(exe).catch(() => undefined) : undefined;
+    interp = elf?.interpreter ? await readElf(elf.interpreter).catch(() => undefined) : undefined;
+    warnings.push(`process ${main.pid} replaced itself with ${exe ?? 'another program'} (execve): the figures at exit are that program's${elf ? '' : `, whose own segments are unknown (its file could not be read)`}`);
+  }
+  return buildVariantReport(model, summary, source, { ...opts, elf, interp, warnings, binary: main && main.images > 1 ? main.exe : opts.binary });
 }
 
 /**
@@ -123,6 +132,27 @@ function buildVariantReport(
   if (model.truncatedPaths > 0) warnings.push(`${model.truncatedPaths} file name(s) were cut at strace's -s limit: raise it (-s 4096) to name every mapping`);
   if (summary.mergedWithoutTime) warnings.push('-ff files without timestamps were concatenated by pid, not merged by time');
   if (summary.orphanResumed > 0) warnings.push(`${summary.orphanResumed} <... resumed> lines had no start in the log`);
+  if (model.threadsCounted > 0) {
+    warnings.push(`${model.threadsCounted} threads past the first ${MODEL_MAX_THREADS.toLocaleString('en-US')} are counted (made, exited, alive at exit) but not listed one by one, so that memory stays bounded; threadsNotListed gives each process's count`);
+  }
+  if (model.strayTids > 0) {
+    warnings.push(`${model.strayTids} thread ids appear only in lines that no clone in the log accounts for (resumed halves whose start is missing, mangled pids), though the log shows the program start: they are not counted as threads (strayTids)`);
+  }
+  const gaps = summary.ffGaps;
+  if (gaps) {
+    const list = (pids: number[]): string => (pids.length > 20 ? `${pids.slice(0, 20).join(', ')} and ${pids.length - 20} more` : pids.join(', '));
+    if (gaps.rootMissing) {
+      warnings.push(`the -ff set lacks the main process's file (the one that begins with its execve): the program's own calls and mappings are missing${gaps.orphans.length > 0 ? `; threads ${list(gaps.orphans)} were made by a call in a file that is not there` : ''}`);
+    } else if (gaps.orphans.length > 0) {
+      warnings.push(`the -ff set lacks the files of the threads that made threads ${list(gaps.orphans)}`);
+    }
+    if (gaps.missingChildren.length > 0) {
+      const shown = gaps.missingChildren.slice(0, 20).map((c) => `${c.pid} (made by ${c.parent} at line ${c.line})`).join(', ');
+      warnings.push(`the -ff set lacks the files of ${gaps.missingChildren.length} thread(s) or process(es) made in it: ${shown}${gaps.missingChildren.length > 20 ? ` and ${gaps.missingChildren.length - 20} more` : ''}`);
+    }
+    const missing = gaps.missingChildren.map((c) => c.pid);
+    partialReasons.push(`the -ff set is incomplete (${gaps.rootMissing ? 'the main process\'s file' : ''}${gaps.rootMissing && missing.length > 0 ? ' and ' : ''}${missing.length > 0 ? `the files of pids ${list(missing)}` : ''}${!gaps.rootMissing && missing.length === 0 ? 'files of the threads that made others' : ''} missing): every total is smaller than the program's`);
+  }
 
   const processes: ProcessReport[] = [];
   for (const p of model.processes.values()) {
@@ -156,7 +186,7 @@ function buildVariantReport(
         arenaAddress: arenaRes !== undefined ? hex(arenaRes) : undefined,
       };
     });
-    const aliveAtExit = snap ? snap.threadsAlive : threads.filter((t) => t.exitedLine === undefined).length;
+    const aliveAtExit = snap ? snap.threadsAlive : threads.filter((t) => t.exitedLine === undefined).length + p.countedThreads - p.countedExited;
     const libraries = [...p.libraries.keys()];
     const pr: ProcessReport = {
       pid: p.pid, parentPid: p.parentPid, command: p.command ?? `pid ${p.pid}`, exe: p.exe, isGo: p.isGo, dynamic: p.dynamic || !!o.elf?.interpreter,
@@ -166,12 +196,14 @@ function buildVariantReport(
       vsizePeak: (snap && snap.peak > 0 ? snap.peak : p.space.peak) + unseenBytes,
       reservedAtExit: reserved,
       accessibleAtExit: vsize + unseenBytes - reserved,
-      threadsCreated: threads.length - 1,
+      threadsCreated: threads.length - 1 + p.countedThreads,
       threadsAtExit: aliveAtExit,
       categories,
       unseen: unseen.map((u) => ({ kind: u.kind, bytes: u.bytes, estimate: u.estimate, why: u.reason })),
       libraries,
       threads,
+      threadsNotListed: p.countedThreads > 0 ? p.countedThreads : undefined,
+      strayTids: p.strayTids > 0 ? p.strayTids : undefined,
       napkin: [],
       exitCode: p.exitCode,
       exitSignal: p.exitSignal,
@@ -195,6 +227,7 @@ function buildVariantReport(
     unparsedLines: summary.unparsedCount,
     warnings,
   };
+  if (gaps) log.missingFiles = { pids: gaps.missingChildren.map((c) => c.pid), mainProcess: gaps.rootMissing, orphans: gaps.orphans };
   const mainState = model.mainPid !== undefined ? model.processes.get(model.mainPid) : undefined;
   if (model.eventCount > model.events.length) {
     warnings.push(`the event list keeps the first ${model.events.length} of ${model.eventCount} memory and thread events; every figure counts them all`);

@@ -41,7 +41,12 @@ export function formatMiB(n: number): string {
   return `${(n / MiB).toFixed(1)} MiB`;
 }
 
+/**
+ * An address in hex, as the kernel prints it: unsigned. A negative number is read as the 64-bit pattern it
+ * would be (-4096 → 0xfffffffffffff000), never `0x-1000`; so is one of 2^64 or more (cut to 64 bits).
+ */
 export function hex(n: number): string {
+  if (Number.isInteger(n) && (n < 0 || n >= 2 ** 64)) return '0x' + BigInt.asUintN(64, BigInt(n)).toString(16);
   return '0x' + n.toString(16);
 }
 

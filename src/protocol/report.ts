@@ -81,6 +81,13 @@ export interface ProcessReport {
   unseen: UnseenReport[];
   libraries: string[];
   threads: ThreadReport[];
+  /**
+   * threads of this process past the engine's cap (10,000 kept in full by default): counted in
+   * threadsCreated and threadsAtExit, not listed in `threads`
+   */
+  threadsNotListed?: number;
+  /** thread ids seen only in lines no clone in the log accounts for, though it shows the program start: not counted as threads */
+  strayTids?: number;
   /** the seed's napkin math for this process, one line each */
   napkin: string[];
   kernel?: KernelFigures;
@@ -137,6 +144,11 @@ export interface LogReport {
   };
   unparsedLines: number;
   warnings: string[];
+  /**
+   * An -ff set with files missing (the totals leave out their calls): the pids made in the set that have no
+   * file, whether the main process's own file is missing, and the files whose maker's file is missing.
+   */
+  missingFiles?: { pids: number[]; mainProcess: boolean; orphans: number[] };
 }
 
 export interface RunReport {

@@ -300,7 +300,17 @@ export class LogIndex {
 export class StringLines implements LineSource {
   private readonly starts: number[] = [0];
   constructor(private readonly text: string) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    // line ends as the editor counts them: '\n', '\r\n' and a lone '\r'
+    let nl = text.indexOf('\n');
+    let cr = text.indexOf('\r');
+    for (;;) {
+      let i = cr < 0 || (nl >= 0 && nl < cr) ? nl : cr;
+      if (i < 0) break;
+      if (i === cr && nl === cr + 1) i = nl;
+      this.starts.push(i + 1);
+      if (nl >= 0 && nl <= i) nl = text.indexOf('\n', i + 1);
+      if (cr >= 0 && cr <= i) cr = text.indexOf('\r', i + 1);
+    }
   }
 
   get lineCount(): number {

@@ -271,14 +271,18 @@ describe('AddressSpace: ranges that map nothing', () => {
     assert.deepEqual([a.vsize, a.peak, a.check()], [4 * PAGE, 4 * PAGE, undefined]);
   });
 
-  it('ranges outside [0, 2^53] are ignored, so totals stay exact', () => {
+  it('ranges outside [0, 2^53] are ignored, so totals stay exact; page ranges above it (to 2^64) are exact and kept', () => {
     const a = new AddressSpace();
     a.insert({ start: 0, end: 2 ** 53, prot: NONE, kind: 'other', res: res() });
     assert.deepEqual(a.insert({ start: -1, end: -1 + 118784, prot: RW, kind: 'other', res: res() }), []);
-    assert.deepEqual(a.insert({ start: 2 ** 53 - PAGE, end: 2 ** 53 + PAGE, prot: RW, kind: 'other', res: res() }), []);
-    a.resizeAt(2 ** 53 - PAGE, 2 ** 53 + PAGE, () => region(0, 0, RW, 'brk-heap'));
+    assert.deepEqual(a.insert({ start: 2 ** 53 - PAGE, end: 2 ** 53 + PAGE + 2, prot: RW, kind: 'other', res: res() }), []);
+    assert.deepEqual(a.insert({ start: 2 ** 64 - PAGE, end: 2 ** 64 + PAGE, prot: RW, kind: 'other', res: res() }), []);
+    a.resizeAt(2 ** 53 - PAGE, 2 ** 53 + PAGE + 2, () => region(0, 0, RW, 'brk-heap'));
     assert.deepEqual([a.size, a.vsize, a.reserved, a.check()], [1, 2 ** 53, 2 ** 53, undefined]);
     a.protect(0, 1, RW); // an unaligned piece: still exact below 2^53
     assert.deepEqual([a.size, a.vsize, a.reserved, a.check()], [2, 2 ** 53, 2 ** 53 - 1, undefined]);
+    // the kernel's last page, 0xfffffffffffff000: both ends are page multiples, exact in a double
+    a.insert({ start: 2 ** 64 - PAGE, end: 2 ** 64, prot: RW, kind: 'other', res: res() });
+    assert.deepEqual([a.size, a.vsize - 2 ** 53, a.check()], [3, PAGE, undefined]);
   });
 });

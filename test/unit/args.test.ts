@@ -72,7 +72,10 @@ describe('num', () => {
     assert.equal(num('0x'), undefined);
     assert.equal(num('1.5'), undefined);
     assert.equal(num('0xffffffffffffffff'), undefined);
-    assert.equal(num('0x20000000000000'), undefined); // 2^53
+    assert.equal(num('0x20000000000001'), undefined); // 2^53 + 1
+    assert.equal(num('0x20000000001000'), 2 ** 53 + 4096); // a page address above 2^53 is exact
+    assert.equal(num('0xfffffffffffff000'), 2 ** 64 - 4096);
+    assert.equal(num('0xfffffffffffff800'), undefined); // exact in a double, but not a page address
     assert.equal(num('0x1fffffffffffff'), Number.MAX_SAFE_INTEGER);
     assert.equal(num('18446744073709551615'), undefined);
     assert.equal(num('4294967296*4294967296'), undefined);

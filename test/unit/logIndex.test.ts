@@ -54,3 +54,24 @@ describe('LogIndex', () => {
     assert.equal(ix.ownerOf(hit.res), ix.pids[l], 'the arena of the thread that reserved it');
   });
 });
+
+describe('LogIndex: line ends', () => {
+  it('a CR-only log (every line ends in a lone \\r) is indexed line by line, as with \\n or \\r\\n, in any slices', async () => {
+    const lf = readFileSync(path.join(LOGS, 'cgo-default-go1.23.strace'), 'latin1');
+    const ref = await LogIndex.build(lf, new StringLines(lf), { sliceChars: lf.length + 1 });
+    assert.ok(ref.unparsedCount === 0 && ref.threads.size > 1);
+    for (const ending of ['\r', '\r\n']) {
+      const text = lf.replace(/\n/g, ending);
+      const lines = new StringLines(text);
+      assert.equal(lines.lineCount, new StringLines(lf).lineCount, `${JSON.stringify(ending)}: line count`);
+      assert.equal(lines.lineText(3), new StringLines(lf).lineText(3));
+      for (const sliceChars of [7, 4093, text.length + 1]) {
+        const ix = await LogIndex.build(text, lines, { sliceChars });
+        assert.equal(ix.unparsedCount, 0, `${JSON.stringify(ending)}, slices of ${sliceChars}`);
+        assert.deepEqual(ix.kinds, ref.kinds);
+        assert.deepEqual(ix.partner, ref.partner);
+        assert.deepEqual(ix.pids, ref.pids);
+      }
+    }
+  });
+});

@@ -2,7 +2,11 @@
 // (stacks, malloc arenas, the Go heap), processes (fork, vfork, execve) and the snapshot at exit_group.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { TraceModel } from '../../src/core/model/model';
+import { MODEL_MAX_THREADS, TraceModel } from '../../src/core/model/model';
+import { analyzeLog } from '../../src/core/analyze';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Timeline } from '../../src/core/model/timeline';
 import { StraceParser } from '../../src/core/strace/parser';
 
@@ -371,5 +375,104 @@ describe('execve from a thread that is not the leader', () => {
     assert.equal(p.space.vsize, 8192, 'the old program\'s Go heap is gone with its address space');
     assert.equal(p.atExit?.threadsAlive, 1);
     assert.notEqual(m.threads.get(101)!.exitedLine, undefined, 'tid 101 vanished into pid 100');
+  });
+});
+
+describe('TraceModel: many clones in flight at once', () => {
+  /** n threads each begin a clone that has not returned yet (each new one is placed as the latest clone's child) */
+  function inFlightMs(n: number): number {
+    const lines = [EXEC];
+    for (let k = 0; k < n; k++) lines.push(`${100 + k} clone(child_stack=0x7f00, flags=${GO_FLAGS} <unfinished ...>`);
+    const text = lines.join('\n') + '\n';
+    let best = Infinity;
+    for (let round = 0; round < 2; round++) {
+      const m = new TraceModel();
+      const p = new StraceParser({ onEvent: (e) => m.onEvent(e) });
+      const t0 = performance.now();
+      p.write(text);
+      m.finish();
+      best = Math.min(best, performance.now() - t0);
+      assert.equal(m.threads.size + m.threadsCounted, n);
+    }
+    return best;
+  }
+
+  it('4× the clones in flight take about 4× the time, not 16× (the latest clone is not found by listing them all)', () => {
+    inFlightMs(5_000); // warm-up
+    const small = inFlightMs(10_000);
+    const big = inFlightMs(40_000);
+    // linear: ~4; listing every clone in flight for each new thread: ~16
+    assert.ok(big / small < 9, `10,000 → ${small.toFixed(0)} ms, 40,000 → ${big.toFixed(0)} ms`);
+  });
+});
+
+describe('TraceModel: threads past the cap are counted, not kept', () => {
+  /** a Go-like program that makes n threads; every other one exits before the end */
+  function manyThreads(n: number): string {
+    const lines = [EXEC, '100 mmap(0xc000000000, 67108864, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0xc000000000'];
+    for (let k = 0; k < n; k++) {
+      const tid = 1000 + k;
+      lines.push(`100 clone(child_stack=0xc00002c000, flags=${GO_FLAGS}, tls=0xc00004a098) = ${tid}`);
+      lines.push(`${tid} mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x${(0x7f0000000000 + k * 4096).toString(16)}`);
+      if (k % 2 === 1) lines.push(`${tid} +++ exited with 0 +++`);
+    }
+    lines.push('100 exit_group(0) = ?', '100 +++ exited with 0 +++');
+    return lines.join('\n') + '\n';
+  }
+
+  function modelOf(text: string, maxThreads?: number): TraceModel {
+    const m = new TraceModel({ maxThreads });
+    const p = new StraceParser({ onEvent: (e) => m.onEvent(e) });
+    p.write(text);
+    p.end();
+    m.finish();
+    return m;
+  }
+
+  it('5,000 threads with a cap of 1,000: the same figures as without a cap, 1,000 records', () => {
+    const text = manyThreads(5000);
+    const full = modelOf(text, Infinity);
+    const capped = modelOf(text, 1000);
+    assert.equal(full.threads.size, 5001);
+    assert.equal(capped.threads.size, 1000);
+    assert.equal(capped.threadsCounted, 4001);
+    const [f, c] = [full.processes.get(100)!, capped.processes.get(100)!];
+    assert.deepEqual(
+      [c.tids.length + c.countedThreads, c.atExit?.threadsAlive, c.atExit?.vsize, c.space.vsize, c.ended],
+      [f.tids.length, f.atExit?.threadsAlive, f.atExit?.vsize, f.space.vsize, f.ended],
+    );
+    assert.equal(f.atExit?.threadsAlive, 2501);
+    assert.equal(c.countedExited, 2001);
+  });
+
+  it('the report lists the threads kept and counts the rest (default cap: 10,000)', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gml-threads-'));
+    try {
+      const log = path.join(dir, 'threads.strace');
+      await fsp.writeFile(log, manyThreads(12_000));
+      const r = await analyzeLog(log);
+      const p = r.processes[0];
+      assert.equal(p.threads.length, MODEL_MAX_THREADS);
+      assert.deepEqual([p.threadsCreated, p.threadsAtExit, p.threadsNotListed], [12_000, 6_001, 12_001 - MODEL_MAX_THREADS]);
+      assert.ok(r.log.warnings.some((w) => w.includes('not listed one by one')), r.log.warnings.join('\n'));
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('resumed halves with no start, from 30,000 random pids, in a log that shows the program start: no thread record', () => {
+    const lines = [EXEC];
+    let x = 7;
+    for (let k = 0; k < 30_000; k++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      lines.push(`${200 + (x % 4_000_000)} <... futex resumed>) = 0`);
+    }
+    const m = modelOf(lines.join('\n') + '\n');
+    // the log shows the program start, so a tid that no clone made is a stray line's: neither kept nor
+    // counted as a thread of the program, only as a stray tid
+    const p = m.processes.get(100)!;
+    assert.equal(m.threads.size, 1);
+    assert.equal(m.strayTids, new Set(lines.slice(1).map((l) => l.split(' ')[0])).size);
+    assert.deepEqual([p.strayTids, p.tids.length, p.countedThreads], [m.strayTids, 1, 0]);
   });
 });

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import type { ExitEvent, SignalEvent, SyscallEvent, TraceEvent } from '../../src/core/strace/events';
 import { StraceParser, parseStackFrame, type EntryEvent, type ParserOptions } from '../../src/core/strace/parser';
 import { readLog, resolveLogSource, type LogEvent } from '../../src/core/strace/reader';
+import { fdPath, splitArgs, str } from '../../src/core/strace/args';
 
 type Ev = TraceEvent | EntryEvent;
 const LOGS = path.join(__dirname, '..', 'fixtures', 'logs');
@@ -422,4 +423,32 @@ describe('readLog', () => {
     assert.deepEqual(evs, whole.slice(0, -1));
     assert.equal(s.bytesRead, readFileSync(file).length);
   });
+});
+
+describe('StraceParser: escapes in paths (a folder named with ", \\, brackets or <>)', () => {
+  // as strace 6.1 -f -tt -T -y printed them for a program run from folders named `we"ird` and `p(a)<b>c[d`
+  // (in a -y decoration the path is unquoted: `<`, `>` octal, `"` and `\` escaped, brackets as they are)
+  const LINES = [
+    '25578 13:33:22.240914 execve("/tmp/lens/we\\"ird\\\\-pure", ["/tmp/lens/we\\"ird\\\\-pure"], 0x7ffe575adc40 /* 36 vars */) = 0 <0.000229>',
+    '25578 13:33:22.241392 openat(AT_FDCWD</tmp/wp/we\\"ird>, "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", O_RDONLY) = 3</sys/kernel/mm/transparent_hugepage/hpage_pmd_size> <0.000023>',
+    '25578 13:33:22.241400 openat(AT_FDCWD</tmp/wp/p(a)\\74b\\76c[d>, "/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY|O_CLOEXEC) = 3</tmp/wp/p(a)\\74b\\76c[d/libc.so.6> <0.000023>',
+    '25578 13:33:22.241410 openat(AT_FDCWD</tmp/wp/x]{\\"y>, "z\\"]", O_RDONLY <unfinished ...>',
+    '25579 13:33:22.241411 read(3<TCP:[127.0.0.1:80->127.0.0.1:5000]>, "", 1) = 0 <0.000001>',
+    '25578 13:33:22.241420 <... openat resumed>) = 4</tmp/wp/x]{\\"y/z\\"]> <0.000001>',
+  ];
+  const text = LINES.join('\n') + '\n';
+
+  for (const [how, input] of [['strings', text], ['bytes', [Buffer.from(text, 'latin1')]]] as const) {
+    it(`every line parses, the arguments split where strace put the commas (${how})`, () => {
+      const { events, parser } = parse(input as string | Buffer[]);
+      assert.deepEqual(parser.unparsed, []);
+      const cs = calls(events);
+      assert.deepEqual(cs.map((c) => [c.name, c.retval]), [['execve', 0], ['openat', 3], ['openat', 3], ['read', 0], ['openat', 4]]);
+      assert.deepEqual(splitArgs(cs[2].args), ['AT_FDCWD</tmp/wp/p(a)\\74b\\76c[d>', '"/lib/x86_64-linux-gnu/libc.so.6"', 'O_RDONLY|O_CLOEXEC']);
+      assert.deepEqual(splitArgs(cs[4].args), ['AT_FDCWD</tmp/wp/x]{\\"y>', '"z\\"]"', 'O_RDONLY']);
+      assert.equal(str(splitArgs(cs[0].args)[0]), '/tmp/lens/we"ird\\-pure');
+      assert.equal(fdPath(cs[2].ret), '/tmp/wp/p(a)<b>c[d/libc.so.6');
+      assert.equal(fdPath(splitArgs(cs[1].args)[0]), '/tmp/wp/we"ird');
+    });
+  }
 });

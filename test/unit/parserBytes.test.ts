@@ -307,3 +307,61 @@ describe('tailShape', () => {
     assert.ok(fast > 50_000, `the common shape came up often enough to test the one pass (${fast} times)`);
   });
 });
+
+describe('StraceParser: many calls in flight at once cost a near-constant step each', () => {
+  /** N threads each begin a call, then each resumes it: N calls in flight at once, under distinct pids */
+  function inFlight(n: number, seed: number): string {
+    let x = seed;
+    const pids = new Set<number>();
+    while (pids.size < n) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      pids.add(100 + (x % 4_000_000));
+    }
+    const lines: string[] = [];
+    for (const pid of pids) lines.push(`${pid} 10:00:00.000001 read(3,  <unfinished ...>\n`);
+    for (const pid of pids) lines.push(`${pid} 10:00:00.000002 <... read resumed>"x", 1) = 1 <0.000001>\n`);
+    return lines.join('');
+  }
+
+  function probesOf(text: string, bytes: boolean): { probes: number; complete: number } {
+    let complete = 0;
+    const p = new StraceParser({ onEvent: (e) => { if (e.type === 'syscall' && e.status === 'complete') complete++; } });
+    if (bytes) p.write(Buffer.from(text, 'latin1'));
+    else for (const line of text.split(/(?<=\n)/)) p.write(line);
+    p.end();
+    return { probes: p.pendingProbes, complete };
+  }
+
+  for (const bytes of [false, true]) {
+    it(`${bytes ? 'byte' : 'string'} path: 4× the calls in flight take at most ~4× the table probes (20,000 → 80,000 → 320,000)`, () => {
+      const per: number[] = [];
+      for (const n of [20_000, 80_000, 320_000]) {
+        const r = probesOf(inFlight(n, n), bytes);
+        assert.equal(r.complete, n, 'every call joined with its resumed half');
+        per.push(r.probes / n);
+        // a hash table at most half full steps over ~1-2 slots per lookup, whatever its size; the fixed
+        // `>>> 16` gave hundreds per lookup past 65,536 threads
+        assert.ok(per[per.length - 1] < 4, `probes per call: ${per.map((v) => v.toFixed(2)).join(', ')}`);
+      }
+      assert.ok(per[2] < per[0] * 2 + 1, `probes per call grow with the count: ${per.map((v) => v.toFixed(2)).join(', ')}`);
+    });
+  }
+});
+
+describe('StraceParser: a lone \\r ends a line', () => {
+  const lf = readFileSync(path.join(LOGS, 'cgo-default-go1.23.strace'));
+  const ref = stream([lf]);
+
+  for (const ending of ['\r', '\r\n']) {
+    const bytes = Buffer.from(lf.toString('latin1').replace(/\n/g, ending), 'latin1');
+    it(`lines ending in ${JSON.stringify(ending)}: the events of the \\n log, on both paths, in chunks that cut a line end in two`, () => {
+      assert.equal(JSON.parse(ref[ref.length - 1]).unparsedCount, 0);
+      // 2 bytes: every "\r\n" is cut between its chunks somewhere; 61, 4093: lines cut mid-way
+      for (const size of [2, 61, 4093, bytes.length]) {
+        assert.deepEqual(stream(chunked(bytes, size)), ref, `bytes in chunks of ${size}`);
+        assert.deepEqual(stream(chunked(bytes, size), undefined, true), ref, `writeIndexed, chunks of ${size}`);
+        assert.deepEqual(stream(chunked(bytes, size).map((c) => c.toString('latin1'))), ref, `strings in chunks of ${size}`);
+      }
+    });
+  }
+});

@@ -1,7 +1,12 @@
 // Inputs found by the property tests (test/unit/properties.test.ts) that broke a property, kept as plain
 // examples so that each stays fixed whatever the generators draw.
 import { strict as assert } from 'node:assert';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { analyzeLog } from '../../src/core/analyze';
+import { hex } from '../../src/core/format';
 import { TraceModel } from '../../src/core/model/model';
 import type { TraceEvent } from '../../src/core/strace/events';
 import { StraceParser, type EntryEvent } from '../../src/core/strace/parser';
@@ -87,5 +92,75 @@ describe('regressions: no line lost', () => {
     const { events, parser } = parse('31845 rseq(0x7f, 0x20, 0, 0x53053053 <unfinished ...>\n31844 close(3) = 0\n31845 <... rseq resumed>, 0x2');
     assert.deepEqual(events.map((e) => (e.type === 'syscall' ? [e.line, e.name, e.status] : [e.line, e.type])), [[2, 'close', 'complete'], [1, 'rseq', 'unfinished']]);
     assert.deepEqual(parser.unparsed.map((u) => [u.line, u.reason]), [[3, 'resumed call has no closing parenthesis']]);
+  });
+});
+
+describe('regressions: addresses above 2^63 stay unsigned', () => {
+  it('an mmap at 0xfffffffffffff000 is kept (exact: a page address) and shown as 0xfffffffffffff000, never 0x-1000', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gml-high-'));
+    try {
+      const log = path.join(dir, 'high.strace');
+      writeFileSync(log, [
+        '100 10:00:00.000001 execve("/bin/prog", ["prog"], 0x7ffc0 /* 3 vars */) = 0',
+        '100 10:00:00.000002 mmap(0xfffffffffffff000, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0xfffffffffffff000',
+        '100 10:00:00.000003 mmap(NULL, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000000000',
+        // not exact in a double (its low bits): unknown rather than rounded
+        '100 10:00:00.000004 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0xfffffffffffff801',
+        '100 10:00:00.000005 exit_group(0) = ?',
+        '100 10:00:00.000006 +++ exited with 0 +++',
+      ].join('\n') + '\n');
+      const report = await analyzeLog(log, { name: 'high' });
+      const mmaps = report.events.filter((e) => e.op === 'mmap');
+      assert.deepEqual(mmaps.map((e) => e.address), ['0xfffffffffffff000', '0x7f0000000000']);
+      const unseen = report.processes[0].unseen.reduce((sum, u) => sum + u.bytes, 0);
+      assert.equal(report.processes[0].vsizeAtExit - unseen, 3 * 4096, 'the high page and the 8 KiB mapping');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('hex() reads a negative number as its 64-bit pattern', () => {
+    assert.equal(hex(-4096), '0xfffffffffffff000');
+    assert.equal(hex(2 ** 64 - 4096), '0xfffffffffffff000');
+    assert.equal(hex(0x7f0000000000), '0x7f0000000000');
+  });
+});
+
+describe('regressions: an incomplete -ff set says what is missing', () => {
+  const FF = path.join(__dirname, '..', 'fixtures', 'logs', 'ff-net-default-go1.23');
+  const PREFIX = 'net-default-go1.23.ff.';
+
+  /** the fixture's -ff set copied to a temporary folder without the files of `drop` */
+  async function analyzeWithout(drop: number[]): Promise<Awaited<ReturnType<typeof analyzeLog>>> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gml-ff-'));
+    try {
+      for (const f of readdirSync(FF)) if (!drop.includes(parseInt(f.slice(PREFIX.length), 10))) copyFileSync(path.join(FF, f), path.join(dir, f));
+      return await analyzeLog(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('the whole set: no note, not partial', async () => {
+    const r = await analyzeWithout([]);
+    assert.equal(r.log.missingFiles, undefined);
+    assert.deepEqual(r.partialReasons, []);
+    assert.ok(!r.log.warnings.some((w) => w.includes('-ff set')));
+  });
+
+  it('without the main pid\'s file: the main process is named missing, with the threads it made, and the report is partial', async () => {
+    const r = await analyzeWithout([21068]);
+    assert.deepEqual(r.log.missingFiles, { pids: [], mainProcess: true, orphans: [21069, 21070, 21071, 21072, 21073] });
+    assert.ok(r.log.warnings.some((w) => w.includes("lacks the main process's file") && w.includes('21069, 21070, 21071, 21072, 21073')), r.log.warnings.join('\n'));
+    assert.ok(r.partial);
+    assert.match(r.partialReasons.join('\n'), /-ff set is incomplete.*smaller/);
+  });
+
+  it('without a thread\'s file: its pid, who made it and where', async () => {
+    const r = await analyzeWithout([21070]);
+    assert.deepEqual(r.log.missingFiles?.pids, [21070]);
+    assert.equal(r.log.missingFiles?.mainProcess, false);
+    assert.ok(r.log.warnings.some((w) => /lacks the files of 1 thread.*21070 \(made by \d+ at line \d+\)/.test(w)), r.log.warnings.join('\n'));
+    assert.match(r.partialReasons.join('\n'), /pids 21070 missing/);
   });
 });

@@ -6,6 +6,7 @@
  */
 
 import type { CategoryKind } from '../../protocol/report';
+import { hex } from '../format';
 
 /** The categories of the report are the kinds of region: one list, in src/protocol. */
 export type RegionKind = CategoryKind;
@@ -48,11 +49,25 @@ export interface Region {
 export const PAGE = 4096;
 
 /**
- * Regions lie in [0, 2^53]: there every address, size and total is exact in a double, so vsize kept
- * incrementally always equals the sum of the regions. User space ends at 2^47 (2^56 with 5-level paging,
+ * Regions lie in [0, 2^53] (or are page ranges above it, see exactRange): there every address, size and
+ * total is exact in a double, so vsize kept incrementally always equals the sum of the regions. User space ends at 2^47 (2^56 with 5-level paging,
  * only on request), so only a corrupt log reaches past it; such a range is ignored.
  */
 const MAX_ADDRESS = 2 ** 53;
+/**
+ * Above 2^53 (up to 2^64, where the kernel's own pages sit) a range is kept when both its ends are page
+ * multiples: every multiple of 4096 below 2^64 is exact in a double, and so are their differences and sums.
+ * Such a range is at most the size of user space (2^47), so that totals stay exact too.
+ */
+const MAX_HIGH_ADDRESS = 2 ** 64;
+const MAX_HIGH_RANGE = 2 ** 47;
+
+/** [start, end) can be held exactly (see MAX_ADDRESS) */
+function exactRange(start: number, end: number): boolean {
+  if (start < 0) return false;
+  if (end <= MAX_ADDRESS) return true;
+  return end <= MAX_HIGH_ADDRESS && start % PAGE === 0 && end % PAGE === 0 && end - start <= MAX_HIGH_RANGE;
+}
 
 export function pageAlignUp(n: number): number {
   return Math.ceil(n / PAGE) * PAGE;
@@ -174,7 +189,7 @@ export class AddressSpace {
     // an empty or negative range maps nothing: mremap to length 0, or an address so far above 2^53 that
     // adding the size rounds back to it
     if (!(r.end > r.start)) return [];
-    if (r.start < 0 || r.end > MAX_ADDRESS) return [];
+    if (!exactRange(r.start, r.end)) return [];
     const replaced = this.carve(r.start, r.end);
     const i = this.firstEndingAfter(r.start);
     this.regions.splice(i, 0, r);
@@ -198,7 +213,7 @@ export class AddressSpace {
 
   /** Sets the end of a region that starts at `start` (brk); creates or removes it as needed. */
   resizeAt(start: number, newEnd: number, make: () => Region): void {
-    if (start < 0 || newEnd > MAX_ADDRESS) return;
+    if (!exactRange(start, Math.max(start, newEnd))) return;
     const r = this.find(start);
     if (r && r.start === start) {
       if (newEnd > r.end) {
@@ -241,8 +256,8 @@ export class AddressSpace {
     let none = 0;
     for (let i = 0; i < this.regions.length; i++) {
       const r = this.regions[i];
-      if (!(r.end > r.start)) return `empty or negative region at ${r.start.toString(16)}`;
-      if (i > 0 && this.regions[i - 1].end > r.start) return `overlap at ${r.start.toString(16)}`;
+      if (!(r.end > r.start)) return `empty or negative region at ${hex(r.start)}`;
+      if (i > 0 && this.regions[i - 1].end > r.start) return `overlap at ${hex(r.start)}`;
       v += r.end - r.start;
       if ((r.prot & 7) === 0) none += r.end - r.start;
     }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { CLONE, MAP, PROT, argSpans, cloneBitsCached, fdPath, fieldOf, fieldsOf, firstArgFieldsOf, mapBitsCached, num, numAt, protBitsCached, splitArgs, str } from '../strace/args';
 import type { StackFrame, SyscallEvent } from '../strace/events';
 import type { LogEvent } from '../strace/reader';
-import { formatBytes } from '../format';
+import { formatBytes, hex } from '../format';
 import { AddressSpace, PAGE, pageAlignUp, type Region, type RegionKind, type Reservation } from './addressSpace';
 import { Timeline } from './timeline';
 
@@ -35,6 +35,11 @@ export interface ThreadInfo {
   /** the glibc malloc arena this thread reserved first, if any */
   arenaRes?: number;
   cloneFlags?: number;
+  /**
+   * a thread past the model's cap (ModelOptions.maxThreads): counted in its process (made, exited, alive)
+   * but not kept; this record is made for the event in hand and forgotten
+   */
+  counted?: boolean;
 }
 
 export interface Snapshot {
@@ -83,6 +88,16 @@ export interface ProcessState {
   unseen: UnseenPart[];
   /** the log began after execve (attached with -p, or the log starts mid-way) */
   attachedLate: boolean;
+  /** how many program images the process ran (successful execve calls): 1 for the traced program itself */
+  images: number;
+  /** threads past the model's cap (not in tids): how many were made, and how many of them exited */
+  countedThreads: number;
+  countedExited: number;
+  /**
+   * tids that no clone in the log made, though the log shows the program start (a resumed half whose
+   * start is missing, a mangled pid): not threads the program made, so neither counted nor kept
+   */
+  strayTids: number;
 }
 
 /** One memory or thread event, annotated: what the event list of the report shows. */
@@ -112,6 +127,21 @@ export interface ModelOptions {
   maxTimelinePoints?: number;
   /** the traced executable, when known: tells Go from non-Go before the log does */
   exeIsGo?: boolean;
+  /**
+   * the most threads kept in full (default MODEL_MAX_THREADS); past it a thread is counted in its process
+   * (made, exited, alive at exit) and its id kept with its process, so that memory grows with the log's
+   * size, not with how many threads it names
+   */
+  maxThreads?: number;
+}
+
+/** threads kept in full by default (see ModelOptions.maxThreads) */
+export const MODEL_MAX_THREADS = 10_000;
+
+interface InflightClone {
+  flags: number;
+  line: number;
+  name: string;
 }
 
 const THREAD_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
@@ -182,15 +212,80 @@ export class TraceModel {
   private nextRes = 1;
   private seq = 0;
   /** clones in flight, by caller tid: lets a child that speaks before its clone returns be placed */
-  private inflightClone = new Map<number, { flags: number; line: number; name: string }>();
+  private inflightClone = new Map<number, InflightClone>();
+  /**
+   * The clones in flight in the order they began, the latest last; entries no longer in inflightClone are
+   * dropped when they reach the top (the latest is found in amortized constant time, not by listing them
+   * all for each new thread: with many clones in flight at once that was quadratic).
+   */
+  private readonly inflightOrder: Array<[number, InflightClone]> = [];
   private readonly maxEvents: number;
   private readonly maxTimelinePoints: number;
+  private readonly maxThreads: number;
+  /**
+   * the threads past maxThreads: tid → its process (tgid), or -(tgid + 1) once it exited. A number each,
+   * not a record: what a log of a million threads (or of a million stray pids) holds per thread.
+   */
+  private readonly countedTids = new Map<number, number>();
+  /** stray tids (see ProcessState.strayTids) → their process */
+  private readonly strays = new Map<number, number>();
   lastTime?: number;
   lastLine = 0;
 
   constructor(private readonly opts: ModelOptions = {}) {
     this.maxEvents = opts.maxEvents ?? 200_000;
     this.maxTimelinePoints = opts.maxTimelinePoints ?? 4096;
+    this.maxThreads = opts.maxThreads ?? MODEL_MAX_THREADS;
+  }
+
+  /** threads counted past the cap (see ModelOptions.maxThreads), in every process */
+  get threadsCounted(): number {
+    return this.countedTids.size;
+  }
+
+  /** stray tids (see ProcessState.strayTids), in every process */
+  get strayTids(): number {
+    return this.strays.size;
+  }
+
+  /**
+   * Makes thread `t` of process `p`: kept in full while there is room, else counted (the returned record
+   * is then t marked counted, for the event in hand only).
+   */
+  private addThread(t: ThreadInfo, p: ProcessState): ThreadInfo {
+    if (this.threads.size < this.maxThreads || t.tid === p.pid) {
+      this.threads.set(t.tid, t);
+      p.tids.push(t.tid);
+      return t;
+    }
+    this.countedTids.set(t.tid, p.pid);
+    p.countedThreads++;
+    t.counted = true;
+    return t;
+  }
+
+  /** the record of a counted thread, for the event in hand */
+  private countedThread(tid: number, code: number): ThreadInfo {
+    const exited = code < 0;
+    return {
+      tid, tgid: exited ? -code - 1 : code, how: 'unknown', howReason: 'a thread past the model\'s cap: counted, not kept',
+      exitedLine: exited ? this.lastLine : undefined, counted: true,
+    };
+  }
+
+  /** A counted thread exits (once). */
+  private exitCounted(t: ThreadInfo): boolean {
+    const code = this.countedTids.get(t.tid);
+    if (code === undefined || code < 0) return false;
+    this.countedTids.set(t.tid, -code - 1);
+    const p = this.processes.get(code);
+    if (p) p.countedExited++;
+    return true;
+  }
+
+  /** every thread of p has exited (counted ones too) */
+  private allExited(p: ProcessState): boolean {
+    return p.countedExited === p.countedThreads && p.tids.every((tid) => this.threads.get(tid)?.exitedLine !== undefined);
   }
 
   // ---------------------------------------------------------------- processes and threads
@@ -199,7 +294,7 @@ export class TraceModel {
     const p: ProcessState = {
       pid, parentPid, space, tids: [pid], isGo: false, dynamic: false, libraries: new Map(), fds: new Map(),
       exitOpen: false, ended: false, timeline: new Timeline(this.maxTimelinePoints), provisional: [], unseen: [],
-      attachedLate: false,
+      attachedLate: false, countedThreads: 0, countedExited: 0, strayTids: 0, images: 0,
     };
     this.processes.set(pid, p);
     if (this.mainPid === undefined) this.mainPid = pid;
@@ -209,6 +304,10 @@ export class TraceModel {
   private threadOf(tid: number, e: LogEvent): ThreadInfo {
     let t = this.threads.get(tid);
     if (t) return t;
+    const code = this.countedTids.get(tid);
+    if (code !== undefined) return this.countedThread(tid, code);
+    const strayOf = this.strays.get(tid);
+    if (strayOf !== undefined) return this.countedThread(tid, strayOf);
     const first = this.mainPid !== undefined ? this.processes.get(this.mainPid) : undefined;
     if (first?.pid === 0 && e.type === 'syscall' && this.inflightClone.get(0)?.line === e.line) {
       // strace to a terminal: the unprefixed first thread shows up as [pid N] with the resumed half of its clone
@@ -217,12 +316,11 @@ export class TraceModel {
       return mainThread;
     }
     // a thread we have not seen created: a child speaking before its clone returned, or a late attach
-    const inflight = [...this.inflightClone.entries()];
-    if (inflight.length > 0) {
-      const [callerTid, c] = inflight[inflight.length - 1];
+    const latest = this.latestInflightClone();
+    if (latest !== undefined) {
+      const [callerTid, c] = latest;
       const caller = this.threadOf(callerTid, e);
-      this.createChild(caller, tid, c.flags, c.name, undefined, e.line, e.time);
-      return this.threads.get(tid)!;
+      return this.createChild(caller, tid, c.flags, c.name, undefined, e.line, e.time);
     }
     if (this.processes.size === 0) {
       const p = this.newProcess(tid, new AddressSpace());
@@ -241,23 +339,44 @@ export class TraceModel {
     }
     // a stray tid with no clone in flight: most likely a thread of the main process (attach with -p, or lost lines)
     t = { tid, tgid: main.pid, how: 'unknown', howReason: 'first seen without a clone that made it (attached late, or lines lost)', createdLine: e.line, createdTime: e.time };
-    this.threads.set(tid, t);
-    main.tids.push(tid);
-    return t;
+    if (main.execLine !== undefined && !main.attachedLate) {
+      // the log shows the program start, so every thread's clone: a tid that none made is a stray line's
+      // (a resumed half of a call whose start is not in the log, a mangled pid), counted rather than kept
+      this.strays.set(tid, main.pid);
+      main.strayTids++;
+      t.counted = true;
+      return t;
+    }
+    return this.addThread(t, main);
+  }
+
+  /** the clone in flight that began last, with its caller's tid */
+  private latestInflightClone(): [number, InflightClone] | undefined {
+    const order = this.inflightOrder;
+    while (order.length > 0) {
+      const top = order[order.length - 1];
+      if (this.inflightClone.get(top[0]) === top[1]) return top;
+      order.pop();
+    }
+    return undefined;
   }
 
   private proc(tgid: number): ProcessState {
     return this.processes.get(tgid)!;
   }
 
-  private createChild(parent: ThreadInfo, childTid: number, flags: number, call: string, ev: SyscallEvent | undefined, line: number, time?: number): void {
+  /** Makes (or completes) the child `childTid` of thread `parent`; returns its record. */
+  private createChild(parent: ThreadInfo, childTid: number, flags: number, call: string, ev: SyscallEvent | undefined, line: number, time?: number): ThreadInfo {
     const parentProc = this.proc(parent.tgid);
     let t = this.threads.get(childTid);
+    if (!t) {
+      const code = this.countedTids.get(childTid);
+      if (code !== undefined) t = this.countedThread(childTid, code);
+    }
     const isThread = (flags & CLONE.THREAD) !== 0;
     if (!t) {
       if (isThread) {
-        t = { tid: childTid, tgid: parent.tgid, parentTid: parent.tid, how: 'clone', howReason: '', createdLine: line, createdTime: time };
-        parentProc.tids.push(childTid);
+        t = this.addThread({ tid: childTid, tgid: parent.tgid, parentTid: parent.tid, how: 'clone', howReason: '', createdLine: line, createdTime: time }, parentProc);
       } else {
         const shared = (flags & CLONE.VM) !== 0;
         const child = this.newProcess(childTid, shared ? parentProc.space : parentProc.space.clone(), parentProc.pid);
@@ -270,8 +389,8 @@ export class TraceModel {
         child.libraries = new Map(parentProc.libraries);
         child.unseen = parentProc.unseen.slice();
         t = { tid: childTid, tgid: childTid, parentTid: parent.tid, how: 'fork', howReason: '', createdLine: line, createdTime: time };
+        this.threads.set(childTid, t);
       }
-      this.threads.set(childTid, t);
     }
     t.parentTid = parent.tid;
     t.cloneFlags = flags;
@@ -287,7 +406,7 @@ export class TraceModel {
         t.how = 'fork';
         t.howReason = this.intern(`${call === 'fork' ? 'fork' : call}: a new process with a copy of the parent's address space`);
       }
-      return;
+      return t;
     }
     // how was this thread made? glibc pthread_create vs the Go runtime's newosproc
     const glibcFlags = CLONE.SETTLS | CLONE.PARENT_SETTID | CLONE.CHILD_CLEARTID;
@@ -329,6 +448,7 @@ export class TraceModel {
       t.how = 'clone';
       t.howReason = this.intern(`${ev?.name ?? 'clone'} with CLONE_THREAD${stackRegion ? ` on a ${stackRegion.kind} mapping` : ''}`);
     }
+    return t;
   }
 
   private guardOf(space: AddressSpace, res: Reservation): number {
@@ -354,7 +474,7 @@ export class TraceModel {
     this.syscallCount++;
     if (pid === this.otherTid) return;
     this.otherTid = pid;
-    if (this.threads.has(pid)) return;
+    if (this.threads.has(pid) || this.countedTids.has(pid) || this.strays.has(pid)) return;
     const e = this.otherEvent;
     e.pid = pid;
     e.time = time;
@@ -392,10 +512,23 @@ export class TraceModel {
           if (gone && gone.exitedLine === undefined) {
             gone.exitedLine = e.line;
             gone.exitedTime = e.time;
+          } else if (!gone) {
+            this.exitCounted({ tid: e.supersededBy, tgid: 0, how: 'unknown', howReason: '' });
           }
           return;
         }
         const t = this.threadOf(e.pid, e);
+        if (t.counted) {
+          if (!this.exitCounted(t)) return;
+          this.inflightClone.delete(t.tid);
+          const p = this.proc(t.tgid);
+          if (p.exitOpen) p.exitOpen = false;
+          if (this.allExited(p)) {
+            p.ended = true;
+            if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
+          }
+          return;
+        }
         if (t.exitedLine !== undefined) return;
         t.exitedLine = e.line;
         t.exitedTime = e.time;
@@ -409,7 +542,7 @@ export class TraceModel {
           p.exitCode ??= e.code;
           p.exitSignal ??= e.signal;
         }
-        if (p.tids.every((tid) => this.threads.get(tid)?.exitedLine !== undefined)) {
+        if (this.allExited(p)) {
           p.ended = true;
           if (!p.atExit) p.atExit = this.snapshot(p, e.line, e.time);
         }
@@ -428,7 +561,16 @@ export class TraceModel {
     const t = this.threadOf(tid, e);
     if (THREAD_CALLS.has(name)) {
       const flags = cloneFlagsOf(name, args);
-      this.inflightClone.set(t.tid, { flags, line: e.line, name });
+      const c: InflightClone = { flags, line: e.line, name };
+      this.inflightClone.set(t.tid, c);
+      const order = this.inflightOrder;
+      order.push([t.tid, c]);
+      if (order.length > 2 * this.inflightClone.size + 1024) {
+        // the entries of clones that returned, left below one still in flight: keep the live ones only
+        let kept = 0;
+        for (const entry of order) if (this.inflightClone.get(entry[0]) === entry[1]) order[kept++] = entry;
+        order.length = kept;
+      }
       return;
     }
     if (name === 'exit_group') {
@@ -453,8 +595,7 @@ export class TraceModel {
       this.inflightClone.delete(t.tid);
       if (e.retval !== undefined && e.retval > 0 && e.status === 'complete') {
         const flags = inflight?.flags ?? cloneFlagsOf(name, e.args);
-        this.createChild(t, e.retval, flags, name, e, e.line, e.time);
-        const child = this.threads.get(e.retval)!;
+        const child = this.createChild(t, e.retval, flags, name, e, e.line, e.time);
         const p = this.proc(t.tgid);
         if (this.keep()) this.push(p, {
           line: e.line, time: e.time, tid: e.pid, pid: p.pid, op: name, child: e.retval,
@@ -501,13 +642,20 @@ export class TraceModel {
     if (t.how === 'unknown' && t.tgid !== t.tid) {
       // a tid first seen without a clone that now runs a program: a process of its own, not a stray thread
       const owner = this.processes.get(t.tgid);
-      if (owner) owner.tids = owner.tids.filter((x) => x !== t.tid);
+      if (t.counted) {
+        // a process is kept in full whatever the cap: its thread leaves the count
+        if (this.strays.delete(t.tid)) {
+          if (owner) owner.strayTids--;
+        } else if (this.countedTids.delete(t.tid) && owner) owner.countedThreads--;
+        t = { tid: t.tid, tgid: t.tid, how: 'unknown', howReason: '', createdLine: e.line, createdTime: e.time };
+        this.threads.set(t.tid, t);
+      } else if (owner) owner.tids = owner.tids.filter((x) => x !== t.tid);
       t.tgid = t.tid;
       t.howReason = 'a process first seen at its execve (its fork was not in the log)';
     }
     let p = this.processes.get(t.tgid);
     if (!p) p = this.newProcess(t.tgid, new AddressSpace());
-    if (p.execLine !== undefined || p.space.size > 0 || p.tids.length > 1) {
+    if (p.execLine !== undefined || p.space.size > 0 || p.tids.length > 1 || p.countedThreads > p.countedExited) {
       // a new program image: fresh address space; threads other than the caller are gone
       p.space = new AddressSpace();
       p.timeline = new Timeline(this.maxTimelinePoints);
@@ -526,14 +674,21 @@ export class TraceModel {
           other.exitedTime = e.resumedTime ?? e.time;
         }
       }
+      if (p.countedExited < p.countedThreads) {
+        for (const [tid, code] of this.countedTids) if (code === p.pid && tid !== t.tid) this.exitCounted({ tid, tgid: code, how: 'unknown', howReason: '' });
+      }
     }
     p.attachedLate = false; // the log shows the program start
+    // the traced executable is the main process's first image; a later execve (syscall.Exec) runs another
+    // program, Go or not as its own calls show
+    const tracedImage = this.mainPid === p.pid && p.execLine === undefined;
+    p.images++;
     p.exe = file;
     p.command = file ? path.basename(file) : p.command;
     const argv = a[1 + (e.name === 'execveat' ? 1 : 0)];
     if (argv?.startsWith('[')) p.argv = splitArgs(argv.slice(1, -1)).map((s) => str(s) ?? s);
     p.execLine = e.line;
-    if (this.mainPid === p.pid || this.opts.exeIsGo) p.isGo = p.isGo || !!this.opts.exeIsGo;
+    if (tracedImage && this.opts.exeIsGo) p.isGo = true;
     if (this.keep()) this.push(p, { line: e.line, time: e.time, tid: t.tid, pid: p.pid, op: e.name, note: `runs ${file ?? 'a program'}: the kernel maps the executable, its interpreter, the stack and the vDSO (none of which the log shows as mmap).` });
   }
 
@@ -551,8 +706,9 @@ export class TraceModel {
     const a = ARGS.of(e.args);
     const time = e.resumedTime ?? e.time;
     const line = e.resumedLine ?? e.line;
-    // a returned address above 2^53 is not exact in a double (sums of regions would drift): unknown, like num()
-    const retAddr = Number.isSafeInteger(e.retval) ? e.retval : undefined;
+    // a returned address above 2^53 is exact in a double only when its low bits are zero (a page address
+    // such as 0xfffffffffffff000 is): num() keeps those and drops the others (sums of regions would drift)
+    const retAddr = Number.isSafeInteger(e.retval) ? e.retval : e.retval !== undefined ? num(e.ret) : undefined;
     switch (e.name) {
       case 'mmap':
       case 'mmap2': {
@@ -740,7 +896,7 @@ export class TraceModel {
     // the Go heap: arenas of 64 MiB at the runtime's hint addresses (0xc000000000, then just past the last)
     if (!(flags & MAP.FIXED) && m.hint !== 0 && size % GO_ARENA === 0 && (m.hint % LOW40 === GO_HINT_LOW40 || p.space.find(m.hint - 1)?.res.kind === 'go-heap')) {
       if (!p.isGo) this.becomeGo(p);
-      return mk('go-heap', `Go heap arena${size > GO_ARENA ? 's' : ''}: ${formatBytes(size)} of address space reserved at the runtime's hint address ${'0x' + m.hint.toString(16)}; pages are committed (MAP_FIXED, read-write) as the heap grows.`, origin ? 'stack' : 'shape', { origin: origin ?? 'runtime.(*mheap).sysAlloc' });
+      return mk('go-heap', `Go heap arena${size > GO_ARENA ? 's' : ''}: ${formatBytes(size)} of address space reserved at the runtime's hint address ${hex(m.hint)}; pages are committed (MAP_FIXED, read-write) as the heap grows.`, origin ? 'stack' : 'shape', { origin: origin ?? 'runtime.(*mheap).sysAlloc' });
     }
     if (p.isGo || fromGo) return mk('go-runtime', goRuntimeReason(size, prot, origin), origin ? 'stack' : 'shape');
     if (m.stack && m.stack.length > 0 && !fromGo) {
@@ -779,7 +935,7 @@ export class TraceModel {
     for (const [k, v] of bd) breakdown[k] = { count: v.count, bytes: v.bytes };
     return {
       line, time, vsize: p.space.vsize, reserved: p.space.reserved, peak: p.space.peak,
-      threadsAlive: p.tids.filter((tid) => this.threads.get(tid)?.exitedLine === undefined).length,
+      threadsAlive: p.tids.filter((tid) => this.threads.get(tid)?.exitedLine === undefined).length + p.countedThreads - p.countedExited,
       breakdown,
     };
   }
@@ -885,7 +1041,7 @@ export function describeRes(res: Reservation): string {
     case 'file': return res.path ? `the file ${path.basename(res.path)}` : 'a file mapping';
     case 'brk-heap': return 'the brk heap';
     case 'stack-vdso': return 'the stack';
-    default: return `anonymous memory at 0x${res.addr.toString(16)}`;
+    default: return `anonymous memory at ${hex(res.addr)}`;
   }
 }
 

@@ -1,5 +1,26 @@
 /** Helpers to read strace's argument notation: top-level splitting, struct fields, flag sets, numbers. */
 
+/**
+ * Where a -y/-yy decoration that opens at s[lt] (`<`) closes: `AT_FDCWD</tmp/a(b\"c>`, `3<TCP:[1:2->3:4]>`.
+ * strace prints a path there unquoted: `<`, `>` come octal-escaped, `"` and `\` backslash-escaped, but
+ * brackets and quotes are the path's own and do not nest; the only bare `>` inside is a socket's `->`. -1
+ * when `<` does not open one (it opens one right after an fd, a digit or a name such as AT_FDCWD, and
+ * before a path or a letter).
+ */
+export function decorationEnd(s: string, lt: number, to: number): number {
+  const before = lt > 0 ? s.charCodeAt(lt - 1) : 0;
+  if (!((before >= 48 && before <= 57) || (before >= 65 && before <= 90) || (before >= 97 && before <= 122) || before === 95)) return -1;
+  // and it holds a path or a kind of file (`socket:[…]`, `TCP:[…]`): not `1<<CAP_CHOWN`
+  const after = s.charCodeAt(lt + 1) | 32;
+  if (after !== 47 /* / */ && !(after >= 97 && after <= 122)) return -1;
+  for (let k = lt + 1; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 92 /* \ */) k++;
+    else if (c === 62 /* > */ && s.charCodeAt(k - 1) !== 45 /* - */) return k;
+  }
+  return -1;
+}
+
 /** Splits `a, {b, c}, "d, e"` at top-level commas. Quotes, brackets, braces and parentheses nest. */
 export function splitArgs(s: string): string[] {
   const out: string[] = [];
@@ -14,6 +35,9 @@ export function splitArgs(s: string): string[] {
         if (s.charCodeAt(i) === 92) i++;
         i++;
       }
+    } else if (c === 60 /* < */) {
+      const close = decorationEnd(s, i, n);
+      if (close > 0) i = close;
     } else if (c === 40 || c === 91 || c === 123) depth++;
     else if (c === 41 || c === 93 || c === 125) depth--;
     else if (c === 44 /* , */ && depth === 0) {
@@ -51,6 +75,9 @@ function matchingBrace(s: string, open: number): number {
         if (s.charCodeAt(i) === 92) i++;
         i++;
       }
+    } else if (c === 60 /* < */) {
+      const close = decorationEnd(s, i, s.length);
+      if (close > 0) i = close;
     } else if (c === 123 || c === 91 || c === 40) depth++;
     else if (c === 125 || c === 93 || c === 41) {
       depth--;
@@ -62,7 +89,8 @@ function matchingBrace(s: string, open: number): number {
 
 /**
  * A number in strace notation: `0x7f…`, `123`, `NULL`, `8192*1024`, or an fd with a -y path `3</lib/x.so>`.
- * Returns undefined when it is not a number, or when it cannot be held exactly (above 2^53).
+ * Returns undefined when it is not a number, or when it cannot be held exactly (above 2^53, only page
+ * addresses and the like are; above 2^64 none).
  */
 export function num(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
@@ -71,7 +99,12 @@ export function num(s: string | undefined): number | undefined {
   const lt = t.indexOf('<');
   const core = lt > 0 ? t.slice(0, lt) : t;
   let v: number;
-  if (/^0x[0-9a-fA-F]+$/.test(core)) v = parseInt(core, 16);
+  if (/^0x[0-9a-fA-F]+$/.test(core)) {
+    v = parseInt(core, 16);
+    // above 2^53 a page address (a multiple of 4096, below 2^64) is exact in a double, and so are sums and
+    // differences of them: 0xfffffffffffff000 is a number; 0xfffffffffffff001 and 0x20000000000001 are not
+    if (!Number.isSafeInteger(v) && v < 2 ** 64 && v % 4096 === 0 && BigInt(v) === BigInt(core)) return v;
+  }
   else if (/^-?\d+$/.test(core)) v = parseInt(core, 10);
   else if (/^\d+\*\d+$/.test(core)) {
     const [a, b] = core.split('*');
@@ -85,7 +118,7 @@ export function fdPath(s: string | undefined): string | undefined {
   if (!s) return undefined;
   const lt = s.indexOf('<');
   if (lt < 0 || !s.endsWith('>')) return undefined;
-  return s.slice(lt + 1, -1);
+  return unescape(s.slice(lt + 1, -1));
 }
 
 /** The first string argument's text, unescaped enough for paths: `"/etc/ld.so.cache"` → `/etc/ld.so.cache`. */
@@ -95,7 +128,19 @@ export function str(s: string | undefined): string | undefined {
   if (!t.startsWith('"')) return undefined;
   const end = t.lastIndexOf('"');
   if (end <= 0) return undefined;
-  return t.slice(1, end).replace(/\\(["\\])/g, '$1');
+  return unescape(t.slice(1, end));
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', v: '\v', f: '\f' };
+
+/** strace's escapes in a string or a -y path: `\"`, `\\`, `\n`…, octal `\74`, hex `\x3c` */
+export function unescape(s: string): string {
+  if (s.indexOf('\\') < 0) return s;
+  return s.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_, e: string) => {
+    if (e.length > 1 && e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+    if (e[0] >= '0' && e[0] <= '7') return String.fromCharCode(parseInt(e, 8));
+    return ESCAPES[e] ?? e;
+  });
 }
 
 export const PROT = { READ: 0x1, WRITE: 0x2, EXEC: 0x4, SEM: 0x8, GROWSDOWN: 0x01000000, GROWSUP: 0x02000000 } as const;
@@ -174,6 +219,7 @@ const A_QUOTE = 1;
 const A_OPEN = 2;
 const A_CLOSE = 3;
 const A_COMMA = 4;
+const A_DECOR = 5;
 const ARG_CLASS = new Uint8Array(128);
 ARG_CLASS[34] = A_QUOTE;
 ARG_CLASS[40] = A_OPEN;
@@ -183,6 +229,7 @@ ARG_CLASS[41] = A_CLOSE;
 ARG_CLASS[93] = A_CLOSE;
 ARG_CLASS[125] = A_CLOSE;
 ARG_CLASS[44] = A_COMMA;
+ARG_CLASS[60] = A_DECOR;
 
 /**
  * argSpans; with `toClose`, the scan also ends at the first closing bracket that is not matched after
@@ -203,6 +250,9 @@ function spansUntil(s: string, spans: Int32Array, from: number, to: number, toCl
         if (s.charCodeAt(i) === 92) i++;
         i++;
       }
+    } else if (cl === A_DECOR) {
+      const close = decorationEnd(s, i, to);
+      if (close > 0) i = close;
     } else if (cl === A_OPEN) depth++;
     else if (cl === A_CLOSE) {
       if (toClose && depth === 0) {
@@ -210,7 +260,7 @@ function spansUntil(s: string, spans: Int32Array, from: number, to: number, toCl
         break;
       }
       depth--;
-    } else if (depth === 0) {
+    } else if (cl === A_COMMA && depth === 0) {
       if (count < cap) trimInto(s, start, i, spans, count);
       count++;
       start = i + 1;

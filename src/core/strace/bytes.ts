@@ -18,6 +18,8 @@ const QUOTE = 1;
 const OPEN = 2;
 const CLOSE_PAREN = 3;
 const CLOSE_OTHER = 4;
+/** `<`: a -y decoration, when right after an fd (see decorationEnd in args.ts) */
+const DECOR = 5;
 const CLASS = new Uint8Array(256);
 CLASS[34] = QUOTE;
 CLASS[40] = OPEN;
@@ -26,6 +28,7 @@ CLASS[123] = OPEN;
 CLASS[41] = CLOSE_PAREN;
 CLASS[93] = CLOSE_OTHER;
 CLASS[125] = CLOSE_OTHER;
+CLASS[60] = DECOR;
 
 /** [a-zA-Z0-9_?]: the characters of a call name, as the string path's isNameChar */
 export const NAME_CHAR = new Uint8Array(256);
@@ -77,7 +80,7 @@ export function headDepthOfBytes(b: Buffer, from: number, to: number): number {
   for (let k = from; k < to; k++) {
     const cl = CLASS[b[k]];
     if (cl === PLAIN) continue;
-    if (cl === QUOTE) return -1;
+    if (cl === QUOTE || cl === DECOR) return -1;
     if (cl === OPEN) depth++;
     else if (--depth === 0) return -1;
   }
@@ -90,11 +93,25 @@ export function headDepthOfString(s: string): number {
     const c = s.charCodeAt(k);
     const cl = c < 256 ? CLASS[c] : PLAIN;
     if (cl === PLAIN) continue;
-    if (cl === QUOTE) return -1;
+    if (cl === QUOTE || cl === DECOR) return -1;
     if (cl === OPEN) depth++;
     else if (--depth === 0) return -1;
   }
   return depth;
+}
+
+/** decorationEnd (args.ts) on bytes */
+function decorationEndOfBytes(b: Buffer, lt: number, to: number): number {
+  const before = b[lt - 1];
+  if (!((before >= 48 && before <= 57) || (before >= 65 && before <= 90) || (before >= 97 && before <= 122) || before === 95)) return -1;
+  const after = b[lt + 1] | 32;
+  if (after !== 47 /* / */ && !(after >= 97 && after <= 122)) return -1;
+  for (let k = lt + 1; k < to; k++) {
+    const c = b[k];
+    if (c === 92 /* \ */) k++;
+    else if (c === C_GT && b[k - 1] !== 45 /* - */) return k;
+  }
+  return -1;
 }
 
 /** What parseCallBytes read; one object is reused for every line. */
@@ -140,6 +157,9 @@ export function parseCallBytes(b: Buffer, from: number, end: number, depth: numb
       }
       if (i >= end) return undefined;
       if (i + 3 < end && b[i + 1] === C_DOT && b[i + 2] === C_DOT && b[i + 3] === C_DOT) truncatedStrings = true;
+    } else if (cl === DECOR) {
+      const close = decorationEndOfBytes(b, i, end);
+      if (close > 0) i = close;
     } else if (cl === OPEN) {
       depth++;
     } else if (--depth === 0) {
@@ -479,14 +499,21 @@ export class PendingTable {
   private recs: Array<PendingCall | undefined> = new Array<PendingCall | undefined>(PENDING_MIN_SLOTS).fill(undefined);
   /** slots in use (open or closed records) */
   private used = 0;
+  /** 32 - log2(slots): the hash's top bits pick the slot, so every slot of a table of any size can be hit */
+  private shift = 32 - Math.log2(PENDING_MIN_SLOTS);
+  /** slots stepped over past the first, over the table's life: what the test of linear growth counts */
+  probes = 0;
 
   private slotOf(pid: number): number {
     const mask = this.keys.length - 1;
-    let k = Math.imul(pid | 0, 0x9e3779b1) >>> 16 & mask;
+    // Fibonacci hashing: the product's high bits (a fixed `>>> 16` reached 65,536 slots only, and past
+    // that many threads with a call in flight every probe walked one long cluster)
+    let k = Math.imul(pid | 0, 0x9e3779b1) >>> this.shift;
     for (;;) {
       const key = this.keys[k];
       if (key === pid || key === -1) return k;
       k = (k + 1) & mask;
+      this.probes++;
     }
   }
 
@@ -541,6 +568,7 @@ export class PendingTable {
   clear(): void {
     this.keys = new Float64Array(PENDING_MIN_SLOTS).fill(-1);
     this.recs = new Array<PendingCall | undefined>(PENDING_MIN_SLOTS).fill(undefined);
+    this.shift = 32 - Math.log2(PENDING_MIN_SLOTS);
     this.used = 0;
   }
 
@@ -551,6 +579,7 @@ export class PendingTable {
     while ((open.length + 1) * 4 > size) size *= 2;
     this.keys = new Float64Array(size).fill(-1);
     this.recs = new Array<PendingCall | undefined>(size).fill(undefined);
+    this.shift = 32 - Math.log2(size);
     this.used = 0;
     for (const [pid, r] of open) {
       const k = this.slotOf(pid);

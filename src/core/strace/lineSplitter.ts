@@ -152,3 +152,40 @@ export function newlinesOf(chunk: Buffer, out: { offsets: Int32Array }): number 
   }
   return n;
 }
+
+/**
+ * Lone carriage returns (the line ends of CR-only text, as old Mac tools write it) turned into newlines, so
+ * that a log written that way reads as its lines rather than as one; a '\r' before a '\n' stays (the line's
+ * '\r' is dropped where the line is handed over). One per stream: a '\r' that ends a chunk is a line end
+ * either way, and a '\n' that begins the next chunk is then its pair, not an empty line.
+ */
+export class LoneCarriageReturns {
+  private afterCR = false;
+
+  /** the chunk with its lone '\r' as '\n' (a copy when it has any; the chunk itself when not) */
+  bytes(chunk: Buffer): Buffer {
+    if (this.afterCR) {
+      this.afterCR = false;
+      if (chunk.length > 0 && chunk[0] === 10) chunk = chunk.subarray(1);
+    }
+    let out: Buffer | undefined;
+    const n = chunk.length;
+    for (let cr = chunk.indexOf(13); cr >= 0; cr = chunk.indexOf(13, cr + 1)) {
+      if (cr + 1 < n && chunk[cr + 1] === 10) continue;
+      out ??= Buffer.from(chunk);
+      out[cr] = 10;
+      if (cr + 1 === n) this.afterCR = true;
+    }
+    return out ?? chunk;
+  }
+
+  string(chunk: string): string {
+    if (this.afterCR) {
+      this.afterCR = false;
+      if (chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
+    }
+    if (chunk.indexOf('\r') < 0) return chunk;
+    if (chunk.charCodeAt(chunk.length - 1) === 13) this.afterCR = true;
+    return chunk.replace(/\r(?!\n)/g, '\n');
+  }
+}

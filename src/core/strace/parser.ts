@@ -1,5 +1,6 @@
-import { LineSplitter, newlinesOf } from './lineSplitter';
+import { LineSplitter, LoneCarriageReturns, newlinesOf } from './lineSplitter';
 import * as bytes from './bytes';
+import { decorationEnd } from './args';
 import type { NameInfo, ParsedCall } from './bytes';
 import type { CaptureStyle, ExitEvent, SignalEvent, StackFrame, SyscallEvent, TraceEvent, UnparsedLine } from './events';
 
@@ -94,6 +95,8 @@ function isNameChar(c: number): boolean {
  */
 export class StraceParser {
   private readonly splitter: LineSplitter;
+  /** a lone '\r' ends a line too */
+  private readonly loneCRs = new LoneCarriageReturns();
   /** write()'s newline offsets, reused from chunk to chunk */
   private readonly newlines = { offsets: new Int32Array(1024) };
   private lineNo = 0;
@@ -168,12 +171,21 @@ export class StraceParser {
   }
 
   write(chunk: Buffer | string): void {
-    if (typeof chunk === 'string' || chunk.length > MAX_LINE) {
+    if (typeof chunk === 'string') {
+      this.splitter.write(this.loneCRs.string(chunk));
+      return;
+    }
+    this.writeLines(this.loneCRs.bytes(chunk));
+  }
+
+  /** write() of bytes whose lone '\r' are newlines already */
+  private writeLines(chunk: Buffer): void {
+    if (chunk.length > MAX_LINE) {
       this.splitter.write(chunk);
       return;
     }
     const count = newlinesOf(chunk, this.newlines); // may grow the offsets array: read it after
-    this.writeIndexed(chunk, this.newlines.offsets, count);
+    this.writeIndexedLines(chunk, this.newlines.offsets, count);
   }
 
   /**
@@ -183,6 +195,13 @@ export class StraceParser {
    */
   writeIndexed(chunk: Buffer, newlines: Int32Array, count: number): void {
     if (count > newlines.length) throw new RangeError(`writeIndexed: ${count} newlines given in an array of ${newlines.length}`);
+    const lines = this.loneCRs.bytes(chunk);
+    // lone '\r' (a CR-only log): more line ends than the newlines given
+    if (lines !== chunk) this.writeLines(lines);
+    else this.writeIndexedLines(chunk, newlines, count);
+  }
+
+  private writeIndexedLines(chunk: Buffer, newlines: Int32Array, count: number): void {
     if (count === 0 || chunk.length > MAX_LINE) {
       this.splitter.write(chunk);
       return;
@@ -216,6 +235,11 @@ export class StraceParser {
         type: 'syscall', pid, time: p.time, line: p.line, name: p.name, args: p.args, ret: '?', status: 'unfinished',
       });
     }
+  }
+
+  /** Slots the table of calls awaiting their resumed half stepped over so far (diagnostics: its cost grows with this). */
+  get pendingProbes(): number {
+    return this.pending.probes;
   }
 
   /** Calls started but never resumed so far (exposed for diagnostics). */
@@ -706,6 +730,10 @@ export class StraceParser {
         }
         if (i >= n) return 'unterminated';
         if (text.startsWith('...', i + 1)) this.style.truncatedStrings = true;
+      } else if (c === C_LT) {
+        // a -y decoration (`AT_FDCWD</a(b>`): its brackets and quotes are a path's
+        const close = decorationEnd(text, i, n);
+        if (close > 0) i = close;
       } else if (c === C_LPAREN || c === C_LBRACK || c === C_LBRACE) {
         depth++;
       } else if (c === C_RPAREN || c === C_RBRACK || c === C_RBRACE) {

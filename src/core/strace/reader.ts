@@ -30,6 +30,56 @@ export interface ParseSummary {
   style: CaptureStyle;
   /** true when -ff files had no timestamps, so they were concatenated by pid rather than merged by time */
   mergedWithoutTime?: boolean;
+  /** an -ff set with files missing (see FfGaps) */
+  ffGaps?: FfGaps;
+}
+
+/**
+ * The files an -ff set lacks, as the set itself shows: a clone or fork whose child has no file, and the
+ * main process's file (the one that begins with its execve) when no file does and some file's thread was
+ * made by no call in the set.
+ */
+export interface FfGaps {
+  /** children made by a call in the set that have no file of their own: pid, and who made it at which line */
+  missingChildren: Array<{ pid: number; parent: number; line: number }>;
+  /** the main process's own file is missing */
+  rootMissing: boolean;
+  /** the files (pids) whose thread no call in the set made, other than the root's: made by a thread whose file is missing */
+  orphans: number[];
+}
+
+const FORK_CALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+/** What an -ff set's files show of who made whom: the input of ffGapsOf, gathered while they are read. */
+class FfLineage {
+  /** child pid → the thread that made it and the line of the call */
+  readonly made = new Map<number, { parent: number; line: number }>();
+  /** per file: whether its first call is an execve (the file of a process that starts there) */
+  readonly startsWithExec: Array<boolean | undefined>;
+
+  constructor(private readonly pids: number[]) {
+    this.startsWithExec = pids.map(() => undefined);
+  }
+
+  see(file: number, e: TraceEvent | EntryEvent): void {
+    if (e.type !== 'syscall' && e.type !== 'entry') return;
+    if (this.startsWithExec[file] === undefined) this.startsWithExec[file] = e.name === 'execve' || e.name === 'execveat';
+    if (e.type === 'syscall' && FORK_CALLS.has(e.name) && e.status === 'complete' && e.retval !== undefined && e.retval > 0 && !this.made.has(e.retval)) {
+      this.made.set(e.retval, { parent: this.pids[file], line: e.line });
+    }
+  }
+
+  gaps(): FfGaps | undefined {
+    const have = new Set(this.pids);
+    const missingChildren = [...this.made].filter(([pid]) => !have.has(pid)).map(([pid, m]) => ({ pid, parent: m.parent, line: m.line }));
+    // the root: a file that no call in the set made and that begins with the program's execve (the lowest
+    // pid if several); every other file that no call made was made by a thread whose file is missing
+    const unmade = this.pids.map((pid, file) => ({ pid, file })).filter((x) => !this.made.has(x.pid));
+    const root = unmade.find((x) => this.startsWithExec[x.file]);
+    const orphans = unmade.filter((x) => x !== root).map((x) => x.pid);
+    if (missingChildren.length === 0 && orphans.length === 0 && root !== undefined) return undefined;
+    return { missingChildren, rootMissing: root === undefined, orphans };
+  }
 }
 
 const CHUNK = 1 << 20;
@@ -332,11 +382,15 @@ async function readMerged(source: LogSource, onEvent: (e: LogEvent) => void, opt
   const k = source.files.length;
   const queues: LogEvent[][] = Array.from({ length: k }, () => []);
   const heads = Array.from({ length: k }, () => 0);
+  const lineage = new FfLineage(source.pids!);
   const parsers = source.files.map((_, idx) => new StraceParser({
     fixedPid: source.pids![idx],
     detailCalls: opts.detailCalls,
     reuseEvents: opts.reuseEvents,
-    onEvent: (e) => queues[idx].push({ ...e, file: idx }),
+    onEvent: (e) => {
+      lineage.see(idx, e);
+      queues[idx].push({ ...e, file: idx });
+    },
   }));
   const handles = await Promise.all(source.files.map((f) => fs.open(f, 'r')));
   const done = Array.from({ length: k }, () => false);
@@ -391,5 +445,7 @@ async function readMerged(source: LogSource, onEvent: (e: LogEvent) => void, opt
   }
   const s = summarizeParsers(parsers, bytes);
   if (untimed) s.mergedWithoutTime = true;
+  const gaps = lineage.gaps();
+  if (gaps) s.ffGaps = gaps;
   return s;
 }
