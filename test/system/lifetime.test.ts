@@ -27,7 +27,8 @@ function runCli(args: string[], stdin: { data: string } | { fd: number }): Promi
 }
 
 /** Live processes (any parent) whose command line names a private build folder: strace, the program, its children. */
-function runProcesses(marker = 'go-memory-lens-'): string[] {
+/** Processes of this test process's own runs (their temp folders carry its pid), alive. */
+function runProcesses(marker = `go-memory-lens-${process.pid}-`): string[] {
   const out: string[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
