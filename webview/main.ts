@@ -10,7 +10,8 @@ import type { CategoryKind, Report } from '../src/protocol/report';
 import { chromeTrace } from '../src/core/report/exports';
 import { unpackReport } from '../src/core/report/packed';
 import { renderMarkdown } from '../src/core/report/table';
-import { breakdown, comparison, downsample, filterEvents, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER } from '../src/core/report/view';
+import { breakdown, comparison, downsample, filterEvents, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER } from '../src/core/report/view';
+import { measuredName, suggestions } from '../src/core/report/suggestions';
 import { categoryLabel } from '../src/core/report/explain';
 import { ce, el, richText, section } from './dom';
 import { renderEventList } from './events';
@@ -192,8 +193,15 @@ function renderSuggestions(r: Report): HTMLElement | null {
   return section('Suggestions', 'suggestions', el('ul', {}, ...list.map((s) => {
     const li = el('li', {}, el('span', {}, richText(s.text)));
     if (s.rerun && !host.standalone) {
-      const env = s.rerun.env ?? {};
-      li.appendChild(button(`Re-run with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`, () => host.post({ type: 'rerunWith', variants: s.rerun!.variants, env })));
+      // the measured run becomes a new column of this report, next to the variant it was made from
+      const { variants, env, tags } = s.rerun;
+      const b = button(`Measure ${measuredName(variants?.[0] ?? 'default', { env, tags })}`, () => host.post({ type: 'rerunWith', variants, env, tags }));
+      if (r.kind === 'analysis') {
+        b.setAttribute('disabled', '');
+        b.title = 'A log analyzed on its own cannot be re-run: investigate the package to measure this.';
+        li.appendChild(el('span', { cls: 'muted', text: ' (investigate the package to measure it: this report is a log analyzed on its own)' }));
+      }
+      li.appendChild(b);
     }
     return li;
   })));

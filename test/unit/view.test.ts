@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { analyzeLog } from '../../src/core/analyze';
 import { makeReport } from '../../src/core/investigate';
 import { chromeTrace, jsonForHtml, standaloneHtml } from '../../src/core/report/exports';
-import { breakdown, comparison, filterEvents, suggestions, threadLanes, timeline, verdict } from '../../src/core/report/view';
+import { breakdown, comparison, filterEvents, threadLanes, timeline, verdict } from '../../src/core/report/view';
 import type { Report } from '../../src/protocol/report';
 
 const LOGS = path.join(__dirname, '..', 'fixtures', 'logs');
@@ -115,27 +115,6 @@ describe('filterEvents', () => {
     const text = filterEvents(ev, { text: 'MAP_STACK' });
     assert.ok(text.length >= 4 && text.every((i) => /MAP_STACK/.test(ev[i].flags ?? '') || /map_stack/i.test(ev[i].note)));
     assert.deepEqual(filterEvents(ev, { kind: 'none' }).map((i) => ev[i].kind), filterEvents(ev, { kind: 'none' }).map(() => undefined));
-  });
-});
-
-describe('suggestions', () => {
-  it('netgo: measured savings from this report; MALLOC_ARENA_MAX with a re-run', () => {
-    const s = suggestions(net);
-    const d = net.variants[0].processes[0];
-    const g = net.variants[2].processes[0];
-    // the log alone: default is dynamic with glibc threads, netgo static without, both measured here
-    const netgo = s.find((x) => x.text.startsWith('`-tags netgo`'))!;
-    assert.ok(netgo.measured);
-    assert.ok(netgo.text.includes(`${d.categories['thread-stack']!.count} fewer OS thread stacks`), netgo.text);
-    assert.ok(netgo.text.includes(`−${((d.vsizeAtExit - g.vsizeAtExit) / MiB).toFixed(1)} MiB VSZ`), netgo.text);
-    // a run that says cgo came from elsewhere (not net): netgo would not remove it, CGO_ENABLED=0 would
-    const other: Report = { ...net, variants: net.variants.map((v) => ({ ...v, run: { variant: v.name, linkage: v.name === 'default' ? 'dynamic' : 'static', cgoPackages: v.name === 'default' ? ['example.com/sqlite', 'runtime/cgo'] : [] } })) };
-    const s2 = suggestions(other);
-    assert.equal(s2.find((x) => x.text.startsWith('`-tags netgo`')), undefined);
-    assert.match(s2.find((x) => x.text.startsWith('`CGO_ENABLED=0`'))!.text, /removes cgo from this program/);
-    const arena = s.find((x) => x.text.startsWith('MALLOC_ARENA_MAX=2'))!;
-    assert.deepEqual(arena.rerun, { variants: ['default'], env: { MALLOC_ARENA_MAX: '2' } });
-    assert.equal(arena.measured, false);
   });
 });
 
