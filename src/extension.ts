@@ -7,7 +7,7 @@ import { CMD_INVESTIGATE, CMD_TRACE, MainFuncLensProvider } from './host/codeLen
 import { Investigator, type Outcome } from './host/investigator';
 import { startStraceLanguageClient } from './host/languageClient';
 import { ReportPanels } from './host/panel';
-import { ReportStore, type RunRequest } from './host/reportStore';
+import { ReportStore, type ReportSummary, type RunRequest } from './host/reportStore';
 import { CMD_COMPARE, CMD_DELETE_REPORT, CMD_OPEN_REPORT, ReportHistory, VIEW_REPORTS, describeReport } from './host/history';
 import { SECTION, readSettings } from './host/settings';
 import { locateGo, locateStrace } from './host/tools';
@@ -18,7 +18,13 @@ export const CMD_RERUN = 'goMemoryLens.rerun';
 export const CMD_CANCEL = 'goMemoryLens.cancel';
 export const CMD_MEASURE = 'goMemoryLens.measure';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate returns: the kept reports and open panels, for the tests (and other extensions) to read. */
+export interface GoMemoryLensApi {
+  reports(): Promise<ReportSummary[]>;
+  panels(): Array<{ title: string; reportId?: string }>;
+}
+
+export function activate(context: vscode.ExtensionContext): GoMemoryLensApi {
   const log = vscode.window.createOutputChannel('Go Memory Lens', { log: true });
   context.subscriptions.push(log);
   const store = new ReportStore(path.join(context.globalStorageUri.fsPath, 'reports'), () => readSettings().settings.historyMaxBytes);
@@ -128,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (id) await store.remove(id);
     return id !== undefined;
   });
+  return { reports: () => store.list(), panels: () => panels.shown };
 }
 
 /** The walkthrough's check: strace found and able to trace a child here, ptrace allowed, go found. */
