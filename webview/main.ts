@@ -198,8 +198,8 @@ function renderSuggestions(r: Report): HTMLElement | null {
       const b = button(`Measure ${measuredName(variants?.[0] ?? 'default', { env, tags })}`, () => host.post({ type: 'rerunWith', variants, env, tags }));
       if (r.kind === 'analysis') {
         b.setAttribute('disabled', '');
-        b.title = 'A log analyzed on its own cannot be re-run: investigate the package to measure this.';
-        li.appendChild(el('span', { cls: 'muted', text: ' (investigate the package to measure it: this report is a log analyzed on its own)' }));
+        b.title = 'This report was not made by an investigation here (a log analyzed on its own, or a comparison), so it cannot be re-run: investigate the package to measure this.';
+        li.appendChild(el('span', { cls: 'muted', text: ' (investigate the package to measure it: this report cannot be re-run)' }));
       }
       li.appendChild(b);
     }
