@@ -4,7 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import * as vscode from 'vscode';
 import type { Report } from '../protocol/report';
 import type { Variant } from '../core/run/build';
 
@@ -80,21 +79,36 @@ async function sizeOf(p: string): Promise<number> {
   return n;
 }
 
-export class ReportStore implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  /** fires after a report is saved, updated or pruned */
-  readonly onDidChange = this.changed.event;
+/**
+ * No vscode import: the unit tests run it in plain Node (the listeners are a small set instead of a
+ * vscode.EventEmitter).
+ */
+export class ReportStore {
+  private readonly listeners = new Set<() => void>();
 
   /** maxBytes: read at each save, so a changed setting applies to the next report */
   constructor(private readonly dir: string, private readonly maxBytes: () => number) {}
 
-  dispose(): void {
-    this.changed.dispose();
+  /** `listener` runs after a report is saved, updated, removed or pruned */
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
   }
 
+  private fire(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+  }
+
+  private lastTime = 0;
+
   newId(): string {
-    // base 36 of the time first: ids sort oldest first
-    return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    // base 36 of the time first, one millisecond apart at least: ids sort oldest first
+    this.lastTime = Math.max(Date.now(), this.lastTime + 1);
+    return `${this.lastTime.toString(36)}-${randomBytes(4).toString('hex')}`;
   }
 
   /**
@@ -120,7 +134,7 @@ export class ReportStore implements vscode.Disposable {
     const bytes = Buffer.byteLength(json) + await sizeOf(path.join(this.dir, id));
     await fsp.writeFile(path.join(this.dir, `${id}.summary.json`), JSON.stringify(summarize(id, full.report, bytes)));
     await this.prune(id);
-    this.changed.fire();
+    this.fire();
     return full;
   }
 
@@ -155,7 +169,7 @@ export class ReportStore implements vscode.Disposable {
   async remove(id: string): Promise<void> {
     if (!ID_RE.test(id)) return;
     for (const f of [`${id}.json`, `${id}.summary.json`, id]) await fsp.rm(path.join(this.dir, f), { recursive: true, force: true });
-    this.changed.fire();
+    this.fire();
   }
 
   /** Oldest first until the total fits the cap; the report just saved stays whatever its size. */
