@@ -136,15 +136,18 @@ async function main(): Promise<number> {
     }
 
     // a suggestion's button measures its remedy: a labelled column joins the same report, beside its variant
+    let threadsRow = threads![0];
     {
       const { frame: f } = await panelText(page, (t) => /MALLOC_ARENA_MAX=2/.test(t), 5000);
-      const measure = f.locator('vscode-button', { hasText: /^Measure \S+ \+ MALLOC_ARENA_MAX=2$/ }).first();
-      await measure.waitFor({ timeout: 10_000 });
-      const label = (await measure.innerText()).replace(/^Measure /, '');
+      const measure = f.locator('vscode-button[aria-label^="Measure "][aria-label$=" + MALLOC_ARENA_MAX=2"]').first();
+      await measure.waitFor({ state: 'attached', timeout: 10_000 });
+      const label = (await measure.getAttribute('aria-label'))!.replace(/^Measure /, '');
+      await measure.scrollIntoViewIfNeeded();
       await measure.click();
-      const measured = await panelText(page, (t) => t.includes(`(measured: ${label.split(' + ')[0]} → ${label})`), 180_000);
+      const measured = await panelText(page, (t) => t.includes(`(${label.split(' + ')[0]} → ${label})`), 180_000);
       const header = measured.text.split('\n').find((l) => l.includes(label) && VARIANTS.some((v) => l.includes(v))) ?? '';
       check(header.indexOf(label) > header.indexOf(label.split(' + ')[0]), `the measured column is not beside its variant: ${header}`);
+      threadsRow = /threads created \/ alive[^\n]*/.exec(measured.text)![0];
       await runCommand(page, 'Notifications: Clear All Notifications');
       await page.screenshot({ path: path.join(RESULTS, 'e2e-measured.png') });
       lap(t0, `measured ${label}: a new column in the same panel`);
@@ -185,7 +188,7 @@ async function main(): Promise<number> {
     await page.waitForEvent('load', { timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     const again = await panelText(page, (t) => VARIANTS.every((v) => t.includes(v)) && /threads created/.test(t) && t.includes(filtered), 60_000);
-    check(again.text.includes(threads![0].split('\n')[0].trim()), 'the restored panel shows a different report');
+    check(again.text.includes(threadsRow.split('\n')[0].trim()), 'the restored panel shows a different report');
     lap(t0, `panel restored after a window reload, with its filter (${filtered})`);
     // and the last investigation can be run again: its request was kept in the workspace's state
     await page.keyboard.press('F1');

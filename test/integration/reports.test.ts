@@ -43,7 +43,7 @@ describe('Kept reports', function () {
     assert.equal(measured.run?.env?.MALLOC_ARENA_MAX, '2');
     assert.ok(arenas(arena, 'default + MALLOC_ARENA_MAX=2') <= 1, `at most one arena besides the main one: ${arenas(arena, 'default + MALLOC_ARENA_MAX=2')}`);
     const s = suggestions(arena.report!).find((x) => x.remedy === 'malloc-arena-max');
-    assert.ok(s?.measured && / \(measured: default → default \+ MALLOC_ARENA_MAX=2\)\.$/.test(s.text), s?.text);
+    assert.ok(s?.measured && / Measured: .*\(default → default \+ MALLOC_ARENA_MAX=2\)\.$/.test(s.text), s?.text);
     // a tag remedy: built with -tags netgo, its column goes after the other measured column of default
     const tagged = await vscode.commands.executeCommand<Outcome>('goMemoryLens.measure', id, { variant: 'default', tags: ['netgo'] });
     assert.equal(tagged.status, 'done', tagged.message);

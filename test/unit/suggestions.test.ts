@@ -46,7 +46,7 @@ describe('suggestions', () => {
     assert.ok(ng.measured && !ng.rerun);
     assert.ok(ng.text.includes(`${d.categories['thread-stack']!.count} fewer OS thread stacks`), ng.text);
     assert.ok(ng.text.includes(`−${((d.vsizeAtExit - g.vsizeAtExit) / MiB).toFixed(1)} MiB VSZ`), ng.text);
-    assert.ok(ng.text.endsWith('(measured: default → netgo).'), ng.text);
+    assert.ok(ng.text.endsWith('(default → netgo).'), ng.text);
     assert.ok(s.get('pure')!.measured);
     const arena = s.get('malloc-arena-max')!;
     assert.deepEqual(arena.rerun, { variants: ['default'], env: { MALLOC_ARENA_MAX: '2' } });
@@ -87,7 +87,7 @@ describe('suggestions', () => {
     assert.equal(s.get('netgo'), undefined);
     assert.match(s.get('pure')!.text, /example\.com\/sqlite has cgo files/);
     assert.ok(s.get('pure')!.measured, 'the pure variant measured it');
-    assert.match(s.get('pure')!.text, /measured: default → pure/);
+    assert.match(s.get('pure')!.text, /Measured: .*\(default → pure\)/);
   });
 
   it('a measured re-run column turns its remedy from a prediction into a measurement', () => {
@@ -98,12 +98,12 @@ describe('suggestions', () => {
     const s = byRemedy(suggestions(makeReport('investigation', [built(cgo, 'default', dynamic(['net', 'runtime/cgo'])), measured])));
     const arena = s.get('malloc-arena-max')!;
     assert.ok(arena.measured && !arena.rerun, JSON.stringify(arena));
-    assert.match(arena.text, /fewer malloc arenas, −\d+\.\d MiB VSZ.*\(measured: default → default \+ MALLOC_ARENA_MAX=2\)\.$/);
+    assert.match(arena.text, /Measured: .*fewer malloc arenas, −\d+\.\d MiB VSZ.*\(default → default \+ MALLOC_ARENA_MAX=2\)\.$/);
     const tagged = built(netgo, measuredName('default', { tags: ['netgo'] }), { linkage: 'static', tags: ['netgo'], cgoPackages: [] });
     assert.equal(tagged.name, 'default + -tags netgo');
     const s2 = byRemedy(suggestions(makeReport('investigation', [built(cgo, 'default', dynamic(['net', 'runtime/cgo'])), tagged])));
     assert.ok(s2.get('netgo')!.measured);
-    assert.match(s2.get('netgo')!.text, /measured: default → default \+ -tags netgo/);
+    assert.match(s2.get('netgo')!.text, /Measured: .*\(default → default \+ -tags netgo\)/);
   });
 
   it('GOMAXPROCS when a Go program makes many threads; LockOSThread when Go threads exit while it runs', () => {

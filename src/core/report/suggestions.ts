@@ -41,7 +41,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** "4 fewer OS thread stacks, 3 fewer malloc arenas, −290.3 MiB VSZ (measured: default → netgo)" */
+/** "4 fewer OS thread stacks, 3 fewer malloc arenas, −290.3 MiB VSZ (default → netgo)" */
 function effect(from: VariantReport, to: VariantReport): string {
   const a = mainProcess(from)!;
   const b = mainProcess(to)!;
@@ -58,7 +58,7 @@ function effect(from: VariantReport, to: VariantReport): string {
     const rss = a.kernel.vmRss - b.kernel.vmRss;
     parts.push(`${rss >= 0 ? '−' : '+'}${formatMiB(Math.abs(rss))} RSS`);
   }
-  return `${parts.join(', ')} (measured: ${from.name} → ${to.name})`;
+  return `${parts.join(', ')} (${from.name} → ${to.name})`;
 }
 
 // a log analyzed on its own has no build facts: its name (the default variants' names) says what it was
