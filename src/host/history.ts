@@ -19,12 +19,16 @@ export function shortDate(iso: string): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
-/** The label and description of a kept report. */
+/**
+ * The label (the package or log, what the narrow side bar must show) and the description: when, how many
+ * variants, and the first variant's VSZ and RSS at exit.
+ */
 export function describeReport(s: ReportSummary): { label: string; description: string; tooltip: string } {
   const what = s.package ? path.basename(s.package) : 'report';
-  const sizes = [s.vsize !== undefined ? `VSZ ${formatBytes(s.vsize)}` : '', s.rss !== undefined ? `RSS ${formatBytes(s.rss)}` : ''].filter(Boolean).join(' · ');
+  const sizes = [s.vsize !== undefined ? `VSZ ${formatBytes(s.vsize)}` : '', s.rss !== undefined ? `RSS ${formatBytes(s.rss)}` : ''].filter(Boolean).join(', ');
   const first = s.variants[0] ?? '';
-  const description = [shortDate(s.createdAt), sizes && `${first}: ${sizes}`].filter(Boolean).join(' — ');
+  const count = s.variants.length === 1 ? first : `${s.variants.length} variants`;
+  const description = [shortDate(s.createdAt), count, sizes && `${s.variants.length === 1 ? '' : `${first} `}${sizes}`].filter(Boolean).join(' · ');
   const tooltip = [
     s.package ?? what,
     `${s.kind === 'analysis' ? 'analysis' : 'investigation'} of ${s.variants.length} variant${s.variants.length === 1 ? '' : 's'}: ${s.variants.join(', ')}`,
@@ -32,7 +36,7 @@ export function describeReport(s: ReportSummary): { label: string; description: 
     ...(sizes ? [`${first} at exit: ${sizes}`] : []),
     `${new Date(s.createdAt).toLocaleString()}; ${formatBytes(s.bytes)} kept`,
   ].join('\n');
-  return { label: `${what} (${s.variants.join(', ')})`, description, tooltip };
+  return { label: what, description, tooltip };
 }
 
 export class ReportHistory extends Disposable implements vscode.TreeDataProvider<ReportSummary> {

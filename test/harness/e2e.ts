@@ -196,6 +196,12 @@ async function main(): Promise<number> {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Re-run Last Investigation' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     await page.keyboard.press('Escape');
     lap(t0, '"Re-run Last Investigation" is offered after the reload');
+    // the Reports view in the side bar lists the kept report with its measured column
+    await runCommand(page, 'Focus on Reports View');
+    const kept = page.locator('.monaco-list-row', { hasText: /net.*5 variants · default VSZ \d/ }).first();
+    await kept.waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-reports.png') });
+    lap(t0, 'the Reports view lists the kept report');
     check(errors.length === 0, `errors in the browser console:\n${errors.join('\n')}`);
     return 0;
   } catch (err) {
