@@ -11,24 +11,24 @@ export const CMD_OPEN_REPORT = 'goMemoryLens.openReport';
 export const CMD_COMPARE = 'goMemoryLens.compareReports';
 export const CMD_DELETE_REPORT = 'goMemoryLens.deleteReport';
 
-/** "12-03 13:40" in local time: what a person remembers of when they ran it. */
+/** "12-03 13:40" in local time (the year only when it is not this one): what a person remembers of a run. */
 export function shortDate(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+  const year = d.getFullYear() === new Date().getFullYear() ? '' : `${d.getFullYear()}-`;
+  return `${year}${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 /**
- * The label (the package or log, what the narrow side bar must show) and the description: when, how many
- * variants, and the first variant's VSZ and RSS at exit.
+ * The label (the package or log, what the narrow side bar must show) and the description: when, the first
+ * variant's VSZ and RSS at exit, and how many variants.
  */
 export function describeReport(s: ReportSummary): { label: string; description: string; tooltip: string } {
   const what = s.package ? path.basename(s.package) : 'report';
   const sizes = [s.vsize !== undefined ? `VSZ ${formatBytes(s.vsize)}` : '', s.rss !== undefined ? `RSS ${formatBytes(s.rss)}` : ''].filter(Boolean).join(', ');
   const first = s.variants[0] ?? '';
-  const count = s.variants.length === 1 ? first : `${s.variants.length} variants`;
-  const description = [shortDate(s.createdAt), count, sizes && `${s.variants.length === 1 ? '' : `${first} `}${sizes}`].filter(Boolean).join(' · ');
+  const description = [shortDate(s.createdAt), sizes ? `${first} ${sizes}` : first, s.variants.length > 1 ? `${s.variants.length} variants` : ''].filter(Boolean).join(' · ');
   const tooltip = [
     s.package ?? what,
     `${s.kind === 'analysis' ? 'analysis' : 'investigation'} of ${s.variants.length} variant${s.variants.length === 1 ? '' : 's'}: ${s.variants.join(', ')}`,

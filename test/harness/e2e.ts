@@ -198,7 +198,7 @@ async function main(): Promise<number> {
     lap(t0, '"Re-run Last Investigation" is offered after the reload');
     // the Reports view in the side bar lists the kept report with its measured column
     await runCommand(page, 'Focus on Reports View');
-    const kept = page.locator('.monaco-list-row', { hasText: /net.*5 variants · default VSZ \d/ }).first();
+    const kept = page.locator('.monaco-list-row', { hasText: /net.*default VSZ \d.*5 variants/ }).first();
     await kept.waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(RESULTS, 'e2e-reports.png') });
     lap(t0, 'the Reports view lists the kept report');

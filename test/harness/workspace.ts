@@ -20,6 +20,9 @@ export function makeWorkspace(dir: string, opts: { stacks?: boolean } = {}): str
     'mod/go.mod': GO_MOD('mod'),
     'mod/cmd/hello/main.go': 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hello from cmd/hello")\n}\n',
     'mod/internal/greet/greet.go': 'package greet\n\nfunc Hello() string { return "hello" }\n',
+    // reads a line from stdin: its variants are traced one at a time, each waiting in its terminal
+    'ask/go.mod': GO_MOD('ask'),
+    'ask/main.go': 'package main\n\nimport (\n\t"bufio"\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\tfmt.Print("name? ")\n\ts, _ := bufio.NewReader(os.Stdin).ReadString(\'\\n\')\n\tfmt.Printf("got %s", s)\n}\n',
     'lib/go.mod': GO_MOD('lib'),
     'lib/lib.go': 'package lib\n\n// Not a program: no lens here even with a func main.\nfunc main() {}\n',
     'net/main_test.go': 'package main\n\nimport "testing"\n\nfunc TestNothing(t *testing.T) {}\n\nfunc main() {}\n',

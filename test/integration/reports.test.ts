@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { GoMemoryLensApi } from '../../src/extension';
 import type { Outcome } from '../../src/host/investigator';
 import { suggestions } from '../../src/core/report/suggestions';
-import { waitFor } from './procs';
+import { runProcesses, waitFor } from './procs';
 
 const EXTENSION_ID = 'go-memory-lens.go-memory-lens';
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -126,5 +126,21 @@ describe('Kept reports', function () {
     assert.equal(outcome.status, 'done', outcome.message);
     assert.equal(outcome.report!.package, path.join(ws(), 'mod', 'cmd', 'hello'));
     assert.match(outcome.report!.variants[0].run?.output ?? '', /hello from cmd\/hello/);
+  });
+
+  it('a program that reads stdin: its variants run one at a time, each waiting in its own short-named terminal', async () => {
+    const gml = () => vscode.window.terminals.filter((t) => t.name.startsWith('GML '));
+    const running = vscode.commands.executeCommand<Outcome>('goMemoryLens.investigate', file('ask/main.go'));
+    const order = ['default', 'pure', 'netgo', 'netcgo'];
+    for (const [i, v] of order.entries()) {
+      // this variant's program runs (so its terminal is attached) and no later variant has started
+      await waitFor(`${v} waiting for input`, () => runProcesses().some((p) => p.cmdline.split(' ')[0].endsWith(`/ask-${v}`)), 60_000);
+      const names = gml().map((t) => t.name);
+      assert.deepEqual(names, order.slice(0, i + 1).map((n) => `GML ${n}`), 'one variant at a time; the previous run\'s terminals are gone');
+      gml().find((t) => t.name === `GML ${v}`)!.sendText(`hello ${v}`);
+    }
+    const outcome = await running;
+    assert.equal(outcome.status, 'done', outcome.message);
+    for (const v of outcome.report!.variants) assert.match(v.run?.output ?? '', new RegExp(`got hello ${v.name}`), v.name);
   });
 });
