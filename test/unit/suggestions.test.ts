@@ -118,4 +118,19 @@ describe('suggestions', () => {
     assert.match(lock.text, new RegExp(`^pure: 1 Go thread exited while the program ran \\(tid ${t.tid}\\).*runtime\\.LockOSThread`));
     assert.equal(byRemedy(suggestions(makeReport('analysis', [pure]))).size, 0, 'a small pure-Go program: nothing to suggest');
   });
+
+  it('a saving is measured only between runs that finished: a netgo killed at the timeout or crashed measures nothing', () => {
+    const cgoRun = built(cgo, 'default', { ...dynamic(['net', 'runtime/cgo']), exitCode: 0 });
+    const ok = built(netgo, 'netgo', { linkage: 'static', tags: ['netgo'], cgoPackages: [], exitCode: 0 });
+    assert.ok(byRemedy(suggestions(makeReport('investigation', [cgoRun, ok]))).get('netgo')!.measured);
+    for (const bad of [{ timedOut: true, signal: 'SIGKILL' }, { exitCode: 2 }, { signal: 'SIGSEGV' }]) {
+      const killed = { ...ok, run: { ...ok.run!, ...bad } };
+      const s = byRemedy(suggestions(makeReport('investigation', [cgoRun, killed]))).get('netgo')!;
+      assert.equal(s.measured, false, JSON.stringify(bad));
+      assert.deepEqual(s.rerun, { variants: ['default'], tags: ['netgo'] }, 'offered to measure again');
+    }
+    // nor against a base that did not finish
+    const killedBase = { ...cgoRun, run: { ...cgoRun.run!, timedOut: true } };
+    assert.equal(byRemedy(suggestions(makeReport('investigation', [killedBase, ok]))).get('netgo')!.measured, false);
+  });
 });

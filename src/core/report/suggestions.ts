@@ -62,6 +62,20 @@ function effect(from: VariantReport, to: VariantReport): string {
 }
 
 // a log analyzed on its own has no build facts: its name (the default variants' names) says what it was
+/**
+ * A run that finished normally, so its figures are its own (a run killed at the timeout or crashed shows where
+ * it stopped); the same rule as the verdict's incompleteReason.
+ */
+function finished(v: VariantReport): boolean {
+  const p = mainProcess(v);
+  const signal = v.run ? v.run.signal : p?.exitSignal;
+  const code = v.run ? v.run.exitCode : p?.exitCode;
+  if (v.run?.timedOut || signal) return false;
+  // a run whose exit status is not recorded is no evidence of a failure
+  if (code !== undefined && code !== null && code !== 0) return false;
+  return !v.partial;
+}
+
 function envOf(v: VariantReport): Record<string, string> {
   return v.run ? v.run.env ?? {} : v.name === 'pure' ? { CGO_ENABLED: '0' } : {};
 }
@@ -78,10 +92,11 @@ export function suggestions(report: Report): Suggestion[] {
   const base = traced.find((v) => usesCgo(v) && baseName(v.name) === v.name) ?? traced.find((v) => usesCgo(v));
   /** a run with the remedy applied, compared with the variant it was made from (or the cgo base) */
   const measuredBy = (applied: (v: VariantReport) => boolean, exclude?: (v: VariantReport) => boolean): [VariantReport, VariantReport] | undefined => {
+    // a saving is measured only between runs that finished
     for (const w of traced) {
-      if (!applied(w) || exclude?.(w)) continue;
+      if (!applied(w) || exclude?.(w) || !finished(w)) continue;
       const from = byName.get(baseName(w.name)) !== w ? byName.get(baseName(w.name)) : base;
-      if (from && from !== w && !applied(from)) return [from, w];
+      if (from && from !== w && !applied(from) && finished(from)) return [from, w];
     }
     return undefined;
   };
