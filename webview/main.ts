@@ -9,7 +9,8 @@ import type { HostMessage, PanelState, WebviewMessage } from '../src/protocol/me
 import type { CategoryKind, Report } from '../src/protocol/report';
 import { chromeTrace, renderMarkdown } from '../src/core/report/exports';
 import { unpackReport } from '../src/core/report/packed';
-import { breakdown, comparison, downsample, filterEvents, incompleteReason, narrows, type EventFilter, suggestions, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER, type Cell, type ViewRow } from '../src/core/report/view';
+import { breakdown, comparison, downsample, filterEvents, incompleteReason, narrows, type EventFilter, threadLanes, timeline, variantFacts, verdict, CATEGORY_ORDER, type Cell, type ViewRow } from '../src/core/report/view';
+import { measuredName, suggestions } from '../src/core/report/suggestions';
 import { categoryLabel } from '../src/core/report/explain';
 import { ce, el, richText, section } from './dom';
 import { renderEventList } from './events';
@@ -216,8 +217,15 @@ function renderSuggestions(r: Report): HTMLElement | null {
   return section('Suggestions', 'suggestions', el('ul', {}, ...list.map((s) => {
     const li = el('li', {}, el('span', {}, richText(s.text)));
     if (s.rerun && !host.standalone) {
-      const env = s.rerun.env ?? {};
-      li.appendChild(button(`Re-run with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`, () => host.post({ type: 'rerunWith', variants: s.rerun!.variants, env })));
+      // the measured run becomes a new column of this report, next to the variant it was made from
+      const { variants, env, tags } = s.rerun;
+      const b = button(`Measure ${measuredName(variants?.[0] ?? 'default', { env, tags })}`, () => host.post({ type: 'rerunWith', variants, env, tags }));
+      if (r.kind === 'analysis') {
+        b.setAttribute('disabled', '');
+        b.title = 'This report was not made by an investigation here (a log analyzed on its own, or a comparison), so it cannot be re-run: investigate the package to measure this.';
+        li.appendChild(el('span', { cls: 'muted', text: ' (investigate the package to measure it: this report cannot be re-run)' }));
+      }
+      li.appendChild(b);
     }
     return li;
   })));

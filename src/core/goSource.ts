@@ -75,3 +75,11 @@ export function scanGoFile(text: string): GoFileFacts {
 export function isCandidateFile(fileName: string, facts: GoFileFacts): boolean {
   return !/_test\.go$/.test(fileName) && facts.packageName === 'main';
 }
+
+/**
+ * Whether the file's code reads standard input (os.Stdin, fmt.Scan…): such a program waits for the user, so
+ * its variants are traced one at a time, each in the terminal that says it wants input.
+ */
+export function readsStdin(text: string): boolean {
+  return /\bos\.Stdin\b|\bfmt\.Scan(?:f|ln)?\s*\(/.test(blankCommentsAndStrings(text));
+}

@@ -1,8 +1,13 @@
 // Runs investigations from the editor: checks trust and platform, locates the tools, shows progress with a
 // Cancel button, streams each traced run into its own terminal, puts build errors in Problems, and opens
 // the report panel. One run at a time; Cancel kills every process the run started.
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { readsStdin } from '../core/goSource';
+import { baseName, measuredName } from '../core/report/suggestions';
+import { isWebviewMessage } from '../protocol/messages';
+import type { Variant } from '../core/run/build';
 import { analyzeLog } from '../core/analyze';
 import { BuildError, CancelledError, investigate, makeReport, type Progress } from '../core/investigate';
 import { removeTempDir, type Diagnostic as BuildDiagnostic } from '../core/run/build';
@@ -10,7 +15,8 @@ import { ToolError } from '../core/run/tools';
 import { MAX_TIMEOUT_SECONDS } from '../core/inputs';
 import type { Report } from '../protocol/report';
 import { Disposable } from './disposable';
-import type { ReportPanels, RunRequest } from './panel';
+import type { ReportPanels } from './panel';
+import type { RunRequest } from './reportStore';
 import { readSettings } from './settings';
 import { TraceTerminal } from './terminal';
 import { loadPty, locateGo, locateStrace, type PtyChoice } from './tools';
@@ -27,6 +33,23 @@ export interface Outcome {
 
 export const CTX_RUNNING = 'goMemoryLens.running';
 export const CTX_HAS_LAST = 'goMemoryLens.hasLastRun';
+/** workspaceState key of the last request, so "Re-run Last Investigation" survives a window reload */
+const LAST_RUN_KEY = 'goMemoryLens.lastRun';
+
+/** A request read back from workspaceState: only the fields a run uses, with their types. */
+export function asRunRequest(x: unknown): RunRequest | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const o = x as Record<string, unknown>;
+  if ((o.kind !== 'investigate' && o.kind !== 'trace') || typeof o.packageDir !== 'string') return undefined;
+  const variants = Array.isArray(o.variants) && o.variants.every((v) => typeof v === 'string') ? o.variants as string[] : undefined;
+  const env = typeof o.env === 'object' && o.env !== null && Object.values(o.env).every((v) => typeof v === 'string') ? o.env as Record<string, string> : undefined;
+  return { kind: o.kind, packageDir: o.packageDir, ...(variants ? { variants } : {}), ...(env ? { env } : {}) };
+}
+
+/** The terminal of a variant's run: short, so the tab shows the variant ("GML netcgo"). */
+export function terminalName(variant: string): string {
+  return `GML ${variant}`;
+}
 
 export class Investigator extends Disposable {
   private readonly diagnostics = this._register(vscode.languages.createDiagnosticCollection('go-memory-lens'));
@@ -50,7 +73,47 @@ export class Investigator extends Disposable {
   }
 
   get lastRequest(): RunRequest | undefined {
-    return this.last;
+    return this.last ?? asRunRequest(this.context.workspaceState.get(LAST_RUN_KEY));
+  }
+
+  /** On activation: the last run of this workspace (kept across reloads) makes "Re-run" available again. */
+  async restoreLastRun(): Promise<void> {
+    if (this.lastRequest) await vscode.commands.executeCommand('setContext', CTX_HAS_LAST, true);
+  }
+
+  /**
+   * A suggestion's measured re-run: the report's variant `change.variant` built with the extra tags and run
+   * with the extra environment (both checked as the webview's rerunWith is), added to the same report as a
+   * column beside it ("default + MALLOC_ARENA_MAX=2").
+   */
+  async measure(reportId: unknown, change: unknown): Promise<Outcome> {
+    const c = (typeof change === 'object' && change !== null ? change : {}) as Record<string, unknown>;
+    const msg = Object.fromEntries(Object.entries({ type: 'rerunWith', variants: c.variant === undefined ? undefined : [c.variant], env: c.env, tags: c.tags }).filter(([, v]) => v !== undefined));
+    if (typeof reportId !== 'string' || typeof c.variant !== 'string' || !isWebviewMessage(msg) || msg.type !== 'rerunWith') {
+      return this.fail('A measured re-run names a kept report, one of its variants, and only the environment and tags a suggestion offers.');
+    }
+    const stored = await this.panels().store.load(reportId);
+    if (!stored) return this.fail('That report is no longer stored.', 'Run the investigation again.');
+    if (!stored.request) {
+      const text = 'This report was not made by an investigation here (a log analyzed on its own, or a comparison), so it cannot be re-run. Investigate the package to measure a remedy.';
+      void vscode.window.showInformationMessage(`Go Memory Lens: ${text}`);
+      return { status: 'blocked', message: text };
+    }
+    const from = stored.report.variants.find((v) => v.name === c.variant);
+    if (!from) return this.fail(`The report has no variant ${c.variant}.`);
+    const base = baseName(from.name).replace(/ #\d+$/, '');
+    const configured = readSettings(vscode.Uri.file(stored.request.packageDir)).settings.variants.find((v) => v.name === base);
+    const def: Variant = configured ?? { name: base, env: from.run?.env, tags: from.run?.tags, ldflags: from.run?.ldflags };
+    const env = msg.env ?? {};
+    const tags = msg.tags ?? [];
+    const variant: Variant = {
+      ...def,
+      name: measuredName(base, { env, tags }),
+      env: { ...(def.env ?? {}), ...env },
+      // a remedy's tag replaces the opposite choice the variant made (netgo over netcgo)
+      tags: [...(def.tags ?? []).filter((t) => !tags.some((x) => x.replace(/go$/, 'cgo') === t)), ...tags.filter((t) => !(def.tags ?? []).includes(t))],
+    };
+    return this.run({ ...stored.request, measure: { reportId, variant, after: from.name } });
   }
 
   cancel(): boolean {
@@ -108,7 +171,7 @@ export class Investigator extends Disposable {
       this.log.warn(`settings: ${p}`);
       void vscode.window.showWarningMessage(`Go Memory Lens settings: ${p}`);
     }
-    const variants = request.variants ? settings.variants.filter((v) => request.variants!.includes(v.name)) : settings.variants;
+    const variants = request.measure ? [request.measure.variant] : request.variants ? settings.variants.filter((v) => request.variants!.includes(v.name)) : settings.variants;
     if (variants.length === 0) return this.fail(`No variant to run (asked for ${request.variants?.join(', ') ?? 'all'}; configured: ${settings.variants.map((v) => v.name).join(', ') || 'none'}).`, 'Check the goMemoryLens.variants setting.');
 
     this.log.info(`${request.kind} ${request.packageDir} (${variants.map((v) => v.name).join(', ')})`);
@@ -126,6 +189,10 @@ export class Investigator extends Disposable {
     const cwd = settings.cwd ? path.resolve(folder, settings.cwd.replace(/\$\{workspaceFolder\}/g, folder)) : undefined;
     const terms = new Map<string, TraceTerminal>();
     const total = variants.length * 3;
+    // a program that reads stdin waits for the user: one variant at a time, in the terminal that says so
+    const interactive = await packageReadsStdin(request.packageDir);
+    if (interactive) this.log.info('the program reads standard input: tracing one variant at a time');
+    let cleared = false;
 
     try {
       const result = await vscode.window.withProgress(
@@ -138,14 +205,21 @@ export class Investigator extends Disposable {
             if (p.step === 'trace' && p.variant) {
               // the builds all succeeded: last run's build errors are gone
               this.diagnostics.clear();
-              const title = `Go Memory Lens: ${p.variant}`;
-              // one terminal per variant: the previous run's goes away instead of piling up
-              for (const old of this.terminals.filter((x) => x.title === title && x.isFinished)) old.terminal.dispose();
+              // the previous run's terminals go when this run's first trace starts, instead of piling up
+              if (!cleared) {
+                cleared = true;
+                for (const old of this.terminals.filter((x) => x.isFinished)) old.terminal.dispose();
+              }
+              const title = terminalName(p.variant);
               const t = new TraceTerminal(title, pty.module === undefined, () => abort.abort(), () => this.forget(t));
               this.terminals.push(t);
               terms.set(p.variant, t);
-              t.terminal.show(true);
+              t.terminal.show(!interactive);
               t.note(`Go Memory Lens: tracing the ${p.variant} build under strace (${settings.traceMode} mode); type here to talk to the program.`);
+              if (interactive) {
+                t.note('The program reads standard input: it is waiting for what you type here.');
+                progress.report({ message: `waiting for input in '${title}' (${p.index} of ${p.total})` });
+              }
             }
           };
           return investigate({
@@ -164,6 +238,7 @@ export class Investigator extends Disposable {
             signal: abort.signal,
             // the logs are copied beside the report below, then the folder goes
             keep: true,
+            traceJobs: interactive ? 1 : undefined,
             usePty: pty.module !== undefined,
             ptyModule: pty.module,
             onProgress,
@@ -180,20 +255,32 @@ export class Investigator extends Disposable {
         terms.get(v.name)?.finish(run ? `[${run.signal ? `killed by ${run.signal}` : `exited with ${run.exitCode}`} after ${((run.wallMs ?? 0) / 1000).toFixed(1)} s${v.partial ? `; partial: ${v.partialReasons.join('; ')}` : ''}]` : '[done]');
       }
       this.diagnostics.clear();
-      this.last = request;
-      await vscode.commands.executeCommand('setContext', CTX_HAS_LAST, true);
+      if (!request.measure) {
+        this.last = request;
+        await this.context.workspaceState.update(LAST_RUN_KEY, request);
+        await vscode.commands.executeCommand('setContext', CTX_HAS_LAST, true);
+      }
       let reportId: string;
+      let shown = report;
       try {
         // each run's own log (a variant named twice has two: pure.strace, pure_2.strace)
         const logs = Object.fromEntries(report.variants.map((v) => [v.name, path.join(workDir ?? '', v.log.files[0] ?? `${v.name}.strace`)]));
         // binaries only when there are stacks to map to source (they are megabytes each)
         const binaries = settings.stacks ? Object.fromEntries(report.variants.filter((v) => v.run?.binary).map((v) => [v.name, path.join(workDir ?? '', v.run!.binary!)])) : undefined;
-        reportId = await this.panels().show(report, request, workDir ? { copy: { logs, binaries } } : {});
+        const files = workDir ? { copy: { logs, binaries } } : {};
+        if (request.measure) {
+          const saved = await this.panels().addVariant(request.measure.reportId, report.variants[0], request.measure.after, files);
+          if (!saved) return this.fail('The report was removed while the remedy was measured.');
+          reportId = request.measure.reportId;
+          shown = saved.report;
+        } else {
+          reportId = await this.panels().show(report, request, files);
+        }
       } finally {
         if (workDir) await removeTempDir(workDir).catch((err: Error) => this.log.warn(`could not remove ${workDir}: ${err.message}`));
       }
       this.log.info(`report ${reportId}: ${report.variants.map((v) => `${v.name} ${v.processes[0] ? (v.processes[0].vsizeAtExit / 1048576).toFixed(1) + ' MiB' : '?'}`).join(', ')}`);
-      return { status: 'done', report, reportId };
+      return { status: 'done', report: shown, reportId };
     } catch (err) {
       for (const t of terms.values()) t.finish(abort.signal.aborted ? '[cancelled]' : '[stopped]');
       if (abort.signal.aborted || err instanceof CancelledError) {
@@ -277,6 +364,15 @@ export class Investigator extends Disposable {
     this.log.error(e.stack ?? String(e));
     return this.fail(e.message ?? String(e));
   }
+}
+
+/** Whether the package's Go files (tests aside) read standard input. */
+async function packageReadsStdin(dir: string): Promise<boolean> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  for (const f of names.filter((n) => n.endsWith('.go') && !n.endsWith('_test.go'))) {
+    if (readsStdin(await fsp.readFile(path.join(dir, f), 'utf8').catch(() => ''))) return true;
+  }
+  return false;
 }
 
 function toDiagnostic(d: BuildDiagnostic, variant: string): vscode.Diagnostic {

@@ -1,7 +1,6 @@
 // The report panel beside the editor. Reports are saved under the extension's storage so a panel comes back
 // after a window reload (the serializer gets only the webview's small state: the report id).
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PAGE_ROOT, chromeTrace, pageStart } from '../core/report/exports';
@@ -15,79 +14,14 @@ import { locateGo } from './tools';
 import { assertNever, isPanelState, isWebviewMessage, type ExportFormat, type HostMessage, type WebviewMessage } from '../protocol/messages';
 import type { Report } from '../protocol/report';
 import { Disposable } from './disposable';
+import type { ReportFiles, ReportStore, RunRequest, Stored } from './reportStore';
+import { makeReport } from '../core/investigate';
+import { baseName } from '../core/report/suggestions';
+import type { VariantReport } from '../protocol/report';
 
 export const PANEL_VIEW_TYPE = 'goMemoryLens.report';
-const KEEP_REPORTS = 20;
 
-/** What a report was made from, so "Run again" can repeat it. */
-export interface RunRequest {
-  kind: 'investigate' | 'trace';
-  packageDir: string;
-  /** variant names; all configured variants when absent */
-  variants?: string[];
-  /** extra environment on top of the settings (a suggestion's "re-run with MALLOC_ARENA_MAX=2") */
-  env?: Record<string, string>;
-}
-
-interface Stored {
-  report: Report;
-  request?: RunRequest;
-  /** each variant's strace log: a copy kept with the report, or the user's own file for an analysis */
-  logs?: Record<string, string>;
-  /** each variant's binary, kept when the logs have -k stacks (for go tool addr2line) */
-  binaries?: Record<string, string>;
-}
-
-/** Files to copy beside a report (their folder is about to be removed) or to refer to where they are. */
-export interface ReportFiles {
-  copy?: { logs?: Record<string, string>; binaries?: Record<string, string> };
-  own?: { logs?: Record<string, string>; binaries?: Record<string, string> };
-}
-
-export class ReportStore {
-  constructor(private readonly dir: string) {}
-
-  newId(): string {
-    return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  }
-
-  /** Saves the report; files in `files.copy` are copied beside it, `files.own` are referred to as they are. */
-  async save(id: string, stored: Stored, files: ReportFiles = {}): Promise<Stored> {
-    await fsp.mkdir(this.dir, { recursive: true });
-    const logs: Record<string, string> = { ...(files.own?.logs ?? {}) };
-    const binaries: Record<string, string> = { ...(files.own?.binaries ?? {}) };
-    const copies: Array<[Record<string, string>, Record<string, string>, string]> = [[files.copy?.logs ?? {}, logs, '.strace'], [files.copy?.binaries ?? {}, binaries, '.bin']];
-    for (const [from, into, ext] of copies) {
-      for (const [variant, file] of Object.entries(from)) {
-        const dest = path.join(this.dir, id, `${variant.replace(/[^A-Za-z0-9_.-]/g, '_')}${ext}`);
-        await fsp.mkdir(path.dirname(dest), { recursive: true });
-        await fsp.copyFile(file, dest);
-        into[variant] = dest;
-      }
-    }
-    const full: Stored = { ...stored, logs, binaries };
-    await fsp.writeFile(path.join(this.dir, `${id}.json`), JSON.stringify(full));
-    await this.prune();
-    return full;
-  }
-
-  async load(id: string): Promise<Stored | undefined> {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return undefined;
-    try {
-      return JSON.parse(await fsp.readFile(path.join(this.dir, `${id}.json`), 'utf8')) as Stored;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private async prune(): Promise<void> {
-    const files = (await fsp.readdir(this.dir)).filter((f) => f.endsWith('.json')).sort();
-    for (const f of files.slice(0, Math.max(0, files.length - KEEP_REPORTS))) {
-      await fsp.rm(path.join(this.dir, f), { force: true });
-      await fsp.rm(path.join(this.dir, f.slice(0, -'.json'.length)), { recursive: true, force: true });
-    }
-  }
-}
+export type { RunRequest, Stored, ReportFiles } from './reportStore';
 
 function nonce(): string {
   return randomBytes(16).toString('base64');
@@ -125,15 +59,24 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
   };
 }
 
-/** One panel per package (or log): running the same package again refreshes its panel. */
+export type PanelMode = 'new' | 'reuse';
+
+/**
+ * The open report panels. Each run opens its own panel (goMemoryLens.reportPanel "new"), or refreshes its
+ * package's ("reuse"); a measured column updates the panels that show its report; a kept report reopens.
+ */
 export class ReportPanels extends Disposable {
-  private readonly panels = new Map<string, ReportPanel>();
+  /** every open panel */
+  private readonly open = new Set<ReportPanel>();
+  /** the newest panel of each package (or log), the one "reuse" refreshes */
+  private readonly byPackage = new Map<string, ReportPanel>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly store: ReportStore,
+    readonly store: ReportStore,
     private readonly rerun: (r: RunRequest) => void,
     private readonly log: vscode.LogOutputChannel,
+    private readonly mode: () => PanelMode,
   ) {
     super();
     this._register(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
@@ -146,49 +89,119 @@ export class ReportPanels extends Disposable {
     }));
   }
 
-  /** Shows a saved report in its package's panel, opening one beside the editor if needed. */
+  /** Saves a new report and shows it: in a new panel, or in its package's panel when reportPanel is "reuse". */
   async show(report: Report, request?: RunRequest, files: ReportFiles = {}): Promise<string> {
     const reportId = this.store.newId();
     const stored = await this.store.save(reportId, { report, request }, files);
     const key = request?.packageDir ?? report.package ?? reportId;
-    const title = `Memory: ${path.basename(report.package ?? report.variants[0]?.name ?? 'report')}`;
-    const existing = this.panels.get(key);
+    const existing = this.mode() === 'reuse' ? this.byPackage.get(key) : undefined;
     if (existing) {
       existing.setReport(reportId, stored);
-      existing.panel.title = title;
+      existing.panel.title = titleOf(stored.report);
       existing.panel.reveal(vscode.ViewColumn.Beside, true);
       return reportId;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.extensionUri));
-    const p = this.adopt(panel, { reportId }, stored);
-    this.track(key, p);
+    this.openPanel(reportId, stored);
     return reportId;
   }
 
-  /** The package's (or log's) panel, until it is closed. */
-  private track(key: string, p: ReportPanel): void {
-    this.panels.set(key, p);
-    p.onDispose(() => { if (this.panels.get(key) === p) this.panels.delete(key); });
+  /** The titles of the open panels and the reports they show (the tests read it). */
+  get shown(): Array<{ title: string; reportId?: string }> {
+    return [...this.open].map((p) => ({ title: p.panel.title, reportId: p.reportId }));
+  }
+
+  /** A kept report in a panel: the one already showing it, else a new one. */
+  async reopen(reportId: string): Promise<boolean> {
+    const showing = [...this.open].find((p) => p.reportId === reportId);
+    if (showing) {
+      showing.panel.reveal(undefined, false);
+      return true;
+    }
+    const stored = await this.store.load(reportId);
+    if (!stored) return false;
+    this.openPanel(reportId, stored, false);
+    return true;
+  }
+
+  /**
+   * A measured re-run's column, added to its report next to the variant it was made from (a column of the
+   * same name is replaced); every panel showing the report shows the new one, or a panel opens for it.
+   */
+  async addVariant(reportId: string, variant: VariantReport, after: string, files: ReportFiles): Promise<Stored | undefined> {
+    const stored = await this.store.load(reportId);
+    if (!stored) return undefined;
+    const kept = stored.report.variants.filter((v) => v.name !== variant.name);
+    let at = kept.findIndex((v) => v.name === after);
+    if (at < 0) at = kept.length - 1;
+    while (at + 1 < kept.length && baseName(kept[at + 1].name) === after && kept[at + 1].name !== after) at++;
+    kept.splice(at + 1, 0, variant);
+    const report = { ...makeReport(stored.report.kind, kept, stored.report.package), createdAt: stored.report.createdAt };
+    const saved = await this.store.save(reportId, { ...stored, report }, files);
+    const showing = [...this.open].filter((p) => p.reportId === reportId);
+    for (const p of showing) p.setReport(reportId, saved);
+    if (showing.length) showing[0].panel.reveal(undefined, true);
+    else this.openPanel(reportId, saved);
+    return saved;
+  }
+
+  /**
+   * Two kept reports side by side: a new report whose columns are each one's main (first) variant, labelled
+   * by package and date ("default @ net 12-03 13:40"), so the side-by-side view shows the differences.
+   */
+  async compare(firstId: string, secondId: string): Promise<{ reportId: string; report: Report } | undefined> {
+    const [a, b] = await Promise.all([this.store.load(firstId), this.store.load(secondId)]);
+    if (!a || !b) return undefined;
+    const label = (s: Stored, seconds: boolean) => {
+      const v = s.report.variants[0];
+      const where = path.basename(s.request?.packageDir ?? s.report.package ?? 'report').replace(/[^A-Za-z0-9_.,:=+ -]/g, '_');
+      return `${v?.name ?? 'report'} @ ${where} ${s.report.createdAt.slice(5, seconds ? 19 : 16).replace('T', ' ')}`;
+    };
+    let names = [label(a, false), label(b, false)];
+    if (names[0] === names[1]) names = [label(a, true), label(b, true)];
+    if (names[0] === names[1]) names[1] += ' 2';
+    const pick = (s: Stored, name: string): VariantReport => ({ ...s.report.variants[0], name, run: s.report.variants[0].run && { ...s.report.variants[0].run, variant: name } });
+    const variants = [pick(a, names[0]), pick(b, names[1])];
+    const report = makeReport('analysis', variants);
+    report.package = `${names[0]} vs ${names[1]}`;
+    const logs = Object.fromEntries([[names[0], a.logs?.[a.report.variants[0].name]], [names[1], b.logs?.[b.report.variants[0].name]]].filter((x): x is [string, string] => typeof x[1] === 'string'));
+    const reportId = this.store.newId();
+    const stored = await this.store.save(reportId, { report }, { own: { logs } });
+    this.openPanel(reportId, stored, false);
+    return { reportId, report };
+  }
+
+  private openPanel(reportId: string, stored: Stored, preserveFocus = true): void {
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, titleOf(stored.report), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, webviewOptions(this.extensionUri));
+    this.adopt(panel, { reportId }, stored);
   }
 
   private adopt(panel: vscode.WebviewPanel, state: { reportId: string } | undefined, stored: Stored | undefined): ReportPanel {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.svg');
     const p = new ReportPanel(panel, this.extensionUri, this.rerun, this.log);
+    this.open.add(p);
+    p.onDispose(() => this.open.delete(p));
     if (state && stored) {
       p.setReport(state.reportId, stored);
       const key = stored.request?.packageDir ?? stored.report.package;
-      if (key && !this.panels.has(key)) {
-        this.track(key, p);
+      if (key) {
+        this.byPackage.set(key, p);
+        p.onDispose(() => { if (this.byPackage.get(key) === p) this.byPackage.delete(key); });
       }
     }
     return p;
   }
 
   override dispose(): void {
-    for (const p of this.panels.values()) p.panel.dispose();
-    this.panels.clear();
+    for (const p of [...this.open]) p.panel.dispose();
+    this.open.clear();
+    this.byPackage.clear();
     super.dispose();
   }
+}
+
+function titleOf(report: Report): string {
+  if (report.kind === 'analysis' && report.variants.length === 2 && / vs /.test(report.package ?? '')) return 'Memory: comparison';
+  return `Memory: ${path.basename(report.package ?? report.variants[0]?.name ?? 'report')}`;
 }
 
 class ReportPanel extends Disposable {
@@ -218,6 +231,10 @@ class ReportPanel extends Disposable {
 
   onDispose(cb: () => void): void {
     this.disposeCallbacks.push(cb);
+  }
+
+  get reportId(): string | undefined {
+    return this.current?.reportId;
   }
 
   setReport(reportId: string, stored: Stored): void {
@@ -333,13 +350,13 @@ class ReportPanel extends Disposable {
         if (this.current?.stored.request) this.rerun(this.current.stored.request);
         break;
       case 'rerunWith': {
-        const req = this.current?.stored.request;
-        if (!req) break;
-        // only variants this report has: the webview cannot invent a build
-        const known = new Set(this.current!.stored.report.variants.map((v) => v.name));
-        // a label of a variant run twice ("pure #2") asks for the variant ("pure")
-        const variants = msg.variants?.filter((v) => known.has(v)).map((v) => v.replace(/ #\d+$/, ''));
-        this.rerun({ ...req, variants: variants?.length ? variants : req.variants, env: { ...(req.env ?? {}), ...(msg.env ?? {}) } });
+        // the same path as the goMemoryLens.measure command: the investigator checks the variant and runs it
+        if (!this.current) break;
+        if (!this.current.stored.request) {
+          void vscode.window.showInformationMessage('Go Memory Lens: this report was not made by an investigation here, so it cannot be re-run. Investigate the package to measure a remedy.');
+          break;
+        }
+        void vscode.commands.executeCommand('goMemoryLens.measure', this.current.reportId, { variant: msg.variants?.[0], env: msg.env, tags: msg.tags });
         break;
       }
       case 'copyMarkdown':

@@ -23,6 +23,10 @@ export interface Settings {
   stracePath: string;
   goPath: string;
   codeLensEnabled: boolean;
+  /** each run in a new panel, or its package's panel refreshed */
+  reportPanel: 'new' | 'reuse';
+  /** the kept reports' cap, in bytes */
+  historyMaxBytes: number;
 }
 
 export function readSettings(scope?: vscode.Uri): { settings: Settings; problems: string[] } {
@@ -49,7 +53,15 @@ export function readSettings(scope?: vscode.Uri): { settings: Settings; problems
       stracePath: c.get<string>('stracePath')?.trim() ?? '',
       goPath: c.get<string>('goPath')?.trim() ?? '',
       codeLensEnabled: c.get<boolean>('codeLens.enabled') !== false,
+      reportPanel: c.get<string>('reportPanel') === 'reuse' ? 'reuse' : 'new',
+      historyMaxBytes: historyCap(c.get<unknown>('history.maxMegabytes')),
     },
     problems,
   };
+}
+
+/** goMemoryLens.history.maxMegabytes in bytes: 10 to 10240 MiB, 500 when unset or malformed. */
+function historyCap(v: unknown): number {
+  const mib = typeof v === 'number' && Number.isFinite(v) ? Math.min(10240, Math.max(10, v)) : 500;
+  return mib * 1024 * 1024;
 }

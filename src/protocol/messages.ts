@@ -30,8 +30,11 @@ export type HostMessage =
 export type WebviewMessage =
   | { type: 'ready'; state?: PanelState }
   | { type: 'rerun' }
-  /** a suggestion's button: the same run with these variants and this extra environment */
-  | { type: 'rerunWith'; variants?: string[]; env?: Record<string, string> }
+  /**
+   * a suggestion's button: measure a remedy on the variant `variants[0]` (built with the extra `tags`, run
+   * with the extra `env`) and add it to this report as a new column beside that variant
+   */
+  | { type: 'rerunWith'; variants?: string[]; env?: Record<string, string>; tags?: string[] }
   | { type: 'copyMarkdown' }
   | { type: 'save'; format: ExportFormat }
   /** open the variant's own strace log at a line (the host resolves the file; the webview names no paths) */
@@ -44,8 +47,11 @@ export function assertNever(x: never): never {
 }
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-/** a variant's name, or its label when it ran more than once ("pure #2") */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.\/-]{0,127}(?: #[0-9]{1,3})?$/;
+/**
+ * a variant's name, or its label when it ran more than once ("pure #2"), or a measured re-run's column
+ * ("default + MALLOC_ARENA_MAX=2", "default + -tags netgo,osusergo"), or a compared report's ("default @ net 12-03 13:40")
+ */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.\/-]{0,127}(?: #[0-9]{1,3})?(?: [+@] [A-Za-z0-9_.,:=+ -]{1,300})?$/;
 /**
  * The environment a re-run may add: only the variables a suggestion offers, each with the values it can
  * take. Anything else (LD_PRELOAD, GOFLAGS=-toolexec=…, PATH) would let the page run code of its choosing.
@@ -58,9 +64,14 @@ const RERUN_ENV: Readonly<Record<string, (v: string) => boolean>> = {
   GOGC: (v) => v === 'off' || /^-?[0-9]{1,6}$/.test(v),
   // Go's size syntax: a number with an optional B, KiB, MiB, GiB or TiB suffix
   GOMEMLIMIT: (v) => v === 'off' || /^[0-9]{1,19}(B|KiB|MiB|GiB|TiB)?$/.test(v),
+  // only off: a remedy to measure, never a way to turn cgo on
+  CGO_ENABLED: (v) => v === '0',
   // key=value settings, comma-separated, safe characters only
   GODEBUG: (v) => v.length <= 256 && /^[A-Za-z0-9_.]+=[A-Za-z0-9_.+-]*(,[A-Za-z0-9_.]+=[A-Za-z0-9_.+-]*)*$/.test(v),
 };
+
+/** The build tags a re-run may add: the remedies that swap a package's cgo files for pure Go. */
+export const RERUN_TAGS: readonly string[] = ['netgo', 'osusergo'];
 
 /** Whether a re-run may set `key` to `value` (the variables and values a suggestion can offer). */
 export function isRerunEnvEntry(key: string, value: unknown): boolean {
@@ -88,7 +99,8 @@ export function isWebviewMessage(m: unknown): m is WebviewMessage {
     case 'copyMarkdown':
       return exactKeys(o, ['type']);
     case 'rerunWith': {
-      if (!exactKeys(o, ['type'], ['variants', 'env'])) return false;
+      if (!exactKeys(o, ['type'], ['variants', 'env', 'tags'])) return false;
+      if (o.tags !== undefined && !(Array.isArray(o.tags) && o.tags.length <= RERUN_TAGS.length && o.tags.every((t) => typeof t === 'string' && RERUN_TAGS.includes(t)))) return false;
       if (o.variants !== undefined && !(Array.isArray(o.variants) && o.variants.length <= 32 && o.variants.every(isName))) return false;
       if (o.env !== undefined) {
         if (typeof o.env !== 'object' || o.env === null || Array.isArray(o.env)) return false;

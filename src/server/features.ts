@@ -171,6 +171,29 @@ function lineRange(lines: LineSource, line: number): Range {
   return { start: { line, character: 0 }, end: { line, character: lines.lineText(line).length } };
 }
 
+/**
+ * A log captured without -f has no pid column, so its one process is "0" to the model; the log's own
+ * getpid()/gettid() result (within its first lines) says which it was.
+ */
+export function pidWithoutF(ix: LogIndex, lines: LineSource): number | undefined {
+  if (ix.style.pidPrefix !== 'none') return undefined;
+  const last = Math.min(ix.lastLine, 20_000);
+  for (let l = 0; l <= last; l++) {
+    const m = /^(?:[\d:.]+ +)?get(?:pid|tid)\(\) += (\d+)/.exec(lines.lineText(l));
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/**
+ * The product's own kept logs: their first execve runs a binary in its private build folder
+ * (go-memory-lens-PID-XXXXXX), captured with the arguments it chose, so capture advice is not for the reader.
+ */
+export function isOwnLog(ix: LogIndex): boolean {
+  const main = ix.model.mainPid === undefined ? undefined : ix.model.processes.get(ix.model.mainPid);
+  return /(^|\/)go-memory-lens-(?:\d+-)?[A-Za-z0-9]{6}\/[^/]+$/.test(main?.exe ?? '');
+}
+
 /** Processes and their threads, each thread's range from its first line to its last. */
 /**
  * Threads listed in the outline of one process. A log of 10⁵ threads would otherwise cost seconds and tens
@@ -180,6 +203,10 @@ const MAX_OUTLINE_THREADS = 5000;
 
 export function documentSymbols(ix: LogIndex, lines: LineSource, maxThreads = MAX_OUTLINE_THREADS): DocumentSymbol[] {
   const out: DocumentSymbol[] = [];
+  // without -f the model's process and thread are "0": name them by the log's own pid, or say why there is none
+  const noF = ix.style.pidPrefix === 'none';
+  const own = noF ? pidWithoutF(ix, lines) : undefined;
+  const shown = (id: number) => (noF && id === 0 ? (own !== undefined ? `${own} (no -f)` : '(no -f)') : String(id));
   for (const p of ix.model.processes.values()) {
     const children: DocumentSymbol[] = [];
     let first = Infinity;
@@ -192,7 +219,7 @@ export function documentSymbols(ix: LogIndex, lines: LineSource, maxThreads = MA
       last = Math.max(last, span.last);
       if (++threads > maxThreads) continue;
       children.push({
-        name: `thread ${tid}`,
+        name: `thread ${shown(tid)}`,
         detail: howLabel(ix, tid),
         kind: SymbolKind.Function,
         range: { start: { line: span.first, character: 0 }, end: lineRange(lines, span.last).end },
@@ -212,7 +239,7 @@ export function documentSymbols(ix: LogIndex, lines: LineSource, maxThreads = MA
       });
     }
     out.push({
-      name: `process ${p.pid}${name ? ` ${name}` : ''}`,
+      name: `process ${shown(p.pid)}${name ? ` ${name}` : ''}`,
       detail: `${threads} thread${threads === 1 ? '' : 's'}${made && made.how !== 'initial' && p.pid !== ix.model.mainPid ? `, ${howLabel(ix, p.pid)} by ${made.parentTid}` : ''}`,
       kind: SymbolKind.Module,
       range: { start: { line: first, character: 0 }, end: lineRange(lines, last).end },
@@ -243,7 +270,8 @@ export function diagnostics(ix: LogIndex, lines: LineSource, opts: { max?: numbe
   if (ix.style.timestamps === 'none' && ix.model.processes.size > 0) {
     at(0, DiagnosticSeverity.Information, 'No timestamps (capture with -tt or -ttt): the timeline can only be ordered by line.', 'no-timestamps');
   }
-  if (ix.style.truncatedStrings) {
+  // the product's own logs are captured without -s on purpose: -y names the mapped files, strings are not needed
+  if (ix.style.truncatedStrings && !isOwnLog(ix)) {
     const first = firstTruncatedString(ix, lines);
     if (first !== undefined) {
       at(first, DiagnosticSeverity.Information, `Strings are cut at strace's -s limit (32 by default)${ix.model.truncatedPaths ? `, ${ix.model.truncatedPaths} file name(s) among them, so those mappings cannot be named` : ''}: capture with -s 4096.`, 'truncated-strings');

@@ -122,7 +122,7 @@ async function main(): Promise<number> {
     for (const title of ['Side by side', 'Where the virtual size goes', 'Timeline', 'Threads (', 'Events']) check(text.includes(title), `the panel has no "${title}" section`);
     check(/build reserves \d+\.\d MiB more virtual memory than/.test(text), 'no verdict in the panel');
     // the terminals of the traced runs, named after their variants
-    for (const v of VARIANTS) check(await page.getByText(`Go Memory Lens: ${v}`).count() > 0 || await page.locator(`[aria-label*="Go Memory Lens: ${v}"]`).count() > 0, `no terminal for ${v}`);
+    for (const v of VARIANTS) check(await page.getByText(`GML ${v}`).count() > 0 || await page.locator(`[aria-label*="GML ${v}"]`).count() > 0, `no terminal for ${v}`);
     // room for the whole table, and no toasts over it
     await runCommand(page, 'View: Close Primary Side Bar');
     await runCommand(page, 'Notifications: Clear All Notifications');
@@ -133,6 +133,24 @@ async function main(): Promise<number> {
     if (update) {
       copyFileSync(shot, path.join(REPO, 'media', 'screenshot.png'));
       lap(t0, 'media/screenshot.png updated');
+    }
+
+    // a suggestion's button measures its remedy: a labelled column joins the same report, beside its variant
+    let threadsRow = threads![0];
+    {
+      const { frame: f } = await panelText(page, (t) => /MALLOC_ARENA_MAX=2/.test(t), 5000);
+      const measure = f.locator('vscode-button[aria-label^="Measure "][aria-label$=" + MALLOC_ARENA_MAX=2"]').first();
+      await measure.waitFor({ state: 'attached', timeout: 10_000 });
+      const label = (await measure.getAttribute('aria-label'))!.replace(/^Measure /, '');
+      await measure.scrollIntoViewIfNeeded();
+      await measure.click();
+      const measured = await panelText(page, (t) => t.includes(`(${label.split(' + ')[0]} → ${label})`), 180_000);
+      const header = measured.text.split('\n').find((l) => l.includes(label) && VARIANTS.some((v) => l.includes(v))) ?? '';
+      check(header.indexOf(label) > header.indexOf(label.split(' + ')[0]), `the measured column is not beside its variant: ${header}`);
+      threadsRow = /threads created \/ alive[^\n]*/.exec(measured.text)![0];
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-measured.png') });
+      lap(t0, `measured ${label}: a new column in the same panel`);
     }
 
     // double-clicking an event opens that variant's own strace log at the event's line
@@ -170,8 +188,20 @@ async function main(): Promise<number> {
     await page.waitForEvent('load', { timeout: 60_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     const again = await panelText(page, (t) => VARIANTS.every((v) => t.includes(v)) && /threads created/.test(t) && t.includes(filtered), 60_000);
-    check(again.text.includes(threads![0].split('\n')[0].trim()), 'the restored panel shows a different report');
+    check(again.text.includes(threadsRow.split('\n')[0].trim()), 'the restored panel shows a different report');
     lap(t0, `panel restored after a window reload, with its filter (${filtered})`);
+    // and the last investigation can be run again: its request was kept in the workspace's state
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget .quick-input-box input').fill('>Go Memory: Re-run Last Investigation');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Re-run Last Investigation' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.press('Escape');
+    lap(t0, '"Re-run Last Investigation" is offered after the reload');
+    // the Reports view in the side bar lists the kept report with its measured column
+    await runCommand(page, 'Focus on Reports View');
+    const kept = page.locator('.monaco-list-row', { hasText: /net.*default VSZ \d.*5 variants/ }).first();
+    await kept.waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-reports.png') });
+    lap(t0, 'the Reports view lists the kept report');
     check(errors.length === 0, `errors in the browser console:\n${errors.join('\n')}`);
     return 0;
   } catch (err) {

@@ -16,6 +16,13 @@ export function makeWorkspace(dir: string, opts: { stacks?: boolean } = {}): str
     'broken/main.go': 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("before")\n\tnotDefinedAnywhere()\n}\n',
     'hang/go.mod': GO_MOD('hang'),
     'hang/main.go': 'package main\n\nimport (\n\t"fmt"\n\t"time"\n)\n\n// Never exits by itself: the tests cancel it.\nfunc main() {\n\tfmt.Println("waiting forever")\n\tfor {\n\t\ttime.Sleep(time.Second)\n\t}\n}\n',
+    // a module whose program is in cmd/*: Investigate on its root offers the programs under it
+    'mod/go.mod': GO_MOD('mod'),
+    'mod/cmd/hello/main.go': 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hello from cmd/hello")\n}\n',
+    'mod/internal/greet/greet.go': 'package greet\n\nfunc Hello() string { return "hello" }\n',
+    // reads a line from stdin: its variants are traced one at a time, each waiting in its terminal
+    'ask/go.mod': GO_MOD('ask'),
+    'ask/main.go': 'package main\n\nimport (\n\t"bufio"\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\tfmt.Print("name? ")\n\ts, _ := bufio.NewReader(os.Stdin).ReadString(\'\\n\')\n\tfmt.Printf("got %s", s)\n}\n',
     'lib/go.mod': GO_MOD('lib'),
     'lib/lib.go': 'package lib\n\n// Not a program: no lens here even with a func main.\nfunc main() {}\n',
     'net/main_test.go': 'package main\n\nimport "testing"\n\nfunc TestNothing(t *testing.T) {}\n\nfunc main() {}\n',

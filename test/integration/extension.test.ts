@@ -41,7 +41,10 @@ describe('Go Memory Lens in a real VS Code', function () {
     assert.ok(ext, `${EXTENSION_ID} is not installed`);
     await waitFor('activation on a Go file', () => ext.isActive);
     const contributed = (ext.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command);
-    assert.deepEqual(contributed.sort(), ['goMemoryLens.analyzeLog', 'goMemoryLens.cancel', 'goMemoryLens.investigate', 'goMemoryLens.rerun', 'goMemoryLens.trace']);
+    assert.deepEqual(contributed.sort(), [
+      'goMemoryLens.analyzeLog', 'goMemoryLens.cancel', 'goMemoryLens.checkTools', 'goMemoryLens.compareReports', 'goMemoryLens.deleteReport', 'goMemoryLens.investigate',
+      'goMemoryLens.measure', 'goMemoryLens.openReport', 'goMemoryLens.openSample', 'goMemoryLens.rerun', 'goMemoryLens.trace',
+    ]);
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const c of contributed) assert.ok(registered.has(c), `${c} is not registered`);
     // activation is scoped: no "*" and no onStartupFinished
@@ -100,7 +103,7 @@ describe('Go Memory Lens in a real VS Code', function () {
     assert.equal(byName.pure.run?.linkage, 'static');
     // one terminal per traced variant, and the panel beside the editor
     const terms = vscode.window.terminals.map((t) => t.name);
-    for (const n of ['default', 'pure', 'netgo', 'netcgo']) assert.ok(terms.includes(`Go Memory Lens: ${n}`), terms.join(', '));
+    for (const n of ['default', 'pure', 'netgo', 'netcgo']) assert.ok(terms.includes(`GML ${n}`), terms.join(', '));
     await waitFor('the report panel', () => tabLabels().includes('Memory: net'));
     assert.deepEqual(leftoverTempDirs(), []);
   });
@@ -143,7 +146,7 @@ describe('Go Memory Lens in a real VS Code', function () {
     // the last successful run was the fixed broken package, one variant
     assert.deepEqual(outcome.report!.variants.map((v) => v.name), ['pure']);
     // pure has been traced three times by now; its terminal is replaced, not piled up
-    await waitFor('one pure terminal', () => vscode.window.terminals.filter((t) => t.name === 'Go Memory Lens: pure').length === 1, 10_000);
+    await waitFor('one pure terminal', () => vscode.window.terminals.filter((t) => t.name === 'GML pure').length === 1, 10_000);
   });
 
   it('analyzes an strace log captured elsewhere', async () => {

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { blankCommentsAndStrings, isCandidateFile, scanGoFile } from '../../src/core/goSource';
+import { blankCommentsAndStrings, isCandidateFile, scanGoFile, readsStdin } from '../../src/core/goSource';
 
 describe('scanGoFile', () => {
   it('finds func main in every bundled sample', () => {
@@ -65,5 +65,14 @@ describe('isCandidateFile', () => {
     assert.equal(isCandidateFile('/w/cmd/main.go', main), true);
     assert.equal(isCandidateFile('/w/cmd/main_test.go', main), false);
     assert.equal(isCandidateFile('/w/lib/lib.go', scanGoFile('package lib\nfunc main() {}\n')), false);
+  });
+});
+
+describe('readsStdin', () => {
+  it('sees os.Stdin and fmt.Scan in code, not in comments or strings', () => {
+    assert.ok(readsStdin('package main\nimport ("bufio"; "os")\nfunc main() { r := bufio.NewReader(os.Stdin); _ = r }\n'));
+    assert.ok(readsStdin('package main\nimport "fmt"\nfunc main() { var s string; fmt.Scanln(&s) }\n'));
+    assert.equal(readsStdin('package main\n// reads os.Stdin one day\nfunc main() { println("fmt.Scan(") }\n'), false);
+    assert.equal(readsStdin('package main\nimport "os"\nfunc main() { os.Stdout.WriteString("x") }\n'), false);
   });
 });

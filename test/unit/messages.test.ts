@@ -16,6 +16,21 @@ describe('isWebviewMessage', () => {
     // the label of a variant that ran twice
     assert.ok(isWebviewMessage({ type: 'openLog', variant: 'pure #2', line: 1 }));
     assert.ok(isWebviewMessage({ type: 'rerunWith', variants: ['pure', 'pure #2'] }));
+    // a measured remedy's column, and a remedy that is a build tag
+    assert.ok(isWebviewMessage({ type: 'openLog', variant: 'default + MALLOC_ARENA_MAX=2', line: 3 }));
+    assert.ok(isWebviewMessage({ type: 'openLog', variant: 'default + -tags netgo,osusergo', line: 3 }));
+    assert.ok(isWebviewMessage({ type: 'rerunWith', variants: ['default'], tags: ['netgo', 'osusergo'] }));
+    assert.ok(isWebviewMessage({ type: 'rerunWith', variants: ['default'], env: { CGO_ENABLED: '0' } }));
+  });
+
+  it('a re-run adds only the remedies\' build tags, and cgo only off', () => {
+    for (const m of [
+      { type: 'rerunWith', tags: ['netgo,osusergo'] }, { type: 'rerunWith', tags: ['-toolexec=x'] }, { type: 'rerunWith', tags: 'netgo' },
+      { type: 'rerunWith', tags: ['netgo', 'netgo', 'netgo'] }, { type: 'rerunWith', tags: [1] }, { type: 'rerunWith', env: { CGO_ENABLED: '1' } },
+      { type: 'openLog', variant: 'default + a/b', line: 1 }, { type: 'openLog', variant: 'default +', line: 1 }, { type: 'openLog', variant: ' + x', line: 1 },
+    ]) {
+      assert.equal(isWebviewMessage(m), false, JSON.stringify(m));
+    }
   });
 
   it('rejects paths, odd numbers, shell-ish environment and unknown formats', () => {

@@ -392,48 +392,6 @@ export function narrows(prev: EventFilter, next: EventFilter): boolean {
   return b.includes(a);
 }
 
-export interface Suggestion {
-  text: string;
-  /** measured from this report, or a prediction to be measured by re-running */
-  measured: boolean;
-  rerun?: { variants?: string[]; env?: Record<string, string> };
-}
-
-export function suggestions(report: Report): Suggestion[] {
-  const out: Suggestion[] = [];
-  const by = new Map(report.variants.map((v) => [v.name, v]));
-  // a saving is measured only between runs that finished: a killed program's figures are not its own
-  const cgo = report.variants.filter((v) => usesCgo(v) && mainProcess(v) && incompleteReason(v) === undefined);
-  for (const v of cgo) {
-    const p = mainProcess(v)!;
-    const onlyNet = (v.run?.cgoPackages ?? []).every((x) => x === 'runtime/cgo' || x === 'net' || x === 'os/user');
-    for (const [alt, how] of [['netgo', '`-tags netgo`'], ['pure', '`CGO_ENABLED=0`']] as const) {
-      const a = by.get(alt);
-      const pa = a && mainProcess(a);
-      if (!pa || usesCgo(a) || incompleteReason(a) !== undefined || (alt === 'netgo' && !onlyNet)) continue;
-      const stacks = count(p, 'thread-stack') - count(pa, 'thread-stack');
-      const arenas = count(p, 'malloc-arena') - count(pa, 'malloc-arena');
-      const saved = p.vsizeAtExit - pa.vsizeAtExit;
-      if (saved <= 0) continue;
-      out.push({
-        text: `${how} removes cgo from this program: ${stacks} fewer OS thread stack${stacks === 1 ? '' : 's'}, ${arenas} fewer malloc arena${arenas === 1 ? '' : 's'}, −${formatMiB(saved)} VSZ against ${v.name} (measured).`,
-        measured: true,
-      });
-      break;
-    }
-  }
-  const arenaHeavy = report.variants.filter((v) => count(mainProcess(v), 'malloc-arena') > 2 && !v.run?.env?.MALLOC_ARENA_MAX);
-  if (arenaHeavy.length) {
-    const n = Math.max(...arenaHeavy.map((v) => count(mainProcess(v), 'malloc-arena')));
-    out.push({
-      text: `MALLOC_ARENA_MAX=2 would cap glibc malloc arenas at 2 (${arenaHeavy.map((v) => v.name).join(', ')} ${arenaHeavy.length === 1 ? 'has' : 'have'} up to ${n}, ${formatMiB((n - 2) * 64 * MiB)} of reservations more). Re-run with it to measure.`,
-      measured: false,
-      rerun: { variants: arenaHeavy.map((v) => v.name), env: { MALLOC_ARENA_MAX: '2' } },
-    });
-  }
-  return out;
-}
-
 /** Short facts per variant for the header: Go version, DNS resolver, linkage. */
 export function variantFacts(v: VariantReport): string[] {
   const f: string[] = [];
