@@ -362,7 +362,7 @@ class ReportPanel extends Disposable {
       case 'copyMarkdown':
         if (this.current) {
           void vscode.env.clipboard.writeText(renderMarkdown(this.current.stored.report))
-            .then(() => vscode.window.showInformationMessage('Go Memory Lens: the table is on the clipboard as Markdown.'));
+            .then(() => vscode.window.showInformationMessage('Go Memory Lens: the report (verdict, table and breakdown) is on the clipboard as Markdown.'));
         }
         break;
       case 'save':
