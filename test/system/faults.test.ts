@@ -30,8 +30,9 @@ function ourProcesses(): string[] {
   return out;
 }
 
+/** This test process's run folders (they carry its pid: go-memory-lens-PID-XXXXXX), not other runs' on the machine. */
 function ourTempDirs(root = os.tmpdir()): string[] {
-  return readdirSync(root).filter((d) => d.startsWith('go-memory-lens-'));
+  return readdirSync(root).filter((d) => d.startsWith(`go-memory-lens-${process.pid}-`));
 }
 
 async function fakeGo(dir: string, name: string, script: string): Promise<string> {
