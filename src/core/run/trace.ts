@@ -1,9 +1,9 @@
 // Runs a program under `strace -f` in a pseudo-terminal, and reads the kernel's own view of its address
-// space at the moment it calls exit_group (held there by strace's inject delay), so a model built from
-// the log can be checked against what the kernel really mapped.
+// space at the moment it calls exit_group (held there by strace's inject delay, then by freezing strace),
+// so a model built from the log can be checked against what the kernel really mapped.
 import { spawn as spawnChild } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { existsSync, promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp, readSync, watch as watchFile, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { IPty } from 'node-pty';
@@ -12,6 +12,7 @@ import {
   killQuietly,
   readProcSample,
   readProcSnapshot,
+  taskState,
   type ProcSample,
   type ProcSnapshot,
 } from './proc';
@@ -53,7 +54,7 @@ export interface TraceOptions {
   onOutput?: (data: string) => void;
   onProcSample?: (s: ProcSample) => void;
   onStart?: (io: TraceIo) => void;
-  /** how long strace holds the program on entry to exit_group; default 500000 */
+  /** how long strace holds every traced process on entry to exit_group, in µs; default EXIT_PAUSE_US */
   exitPauseUs?: number;
 }
 
@@ -95,6 +96,26 @@ const LOG_POLL_MS = 15;
 const STRACE_GRACE_MS = 2000;
 
 /**
+ * How long strace holds a process on entry to exit_group (-e inject=exit_group:delay_enter), in µs.
+ *
+ * strace (6.1) cannot hold only the program it started: an inject has no pid filter, each new tracee gets a
+ * fresh copy of the inject counters (tamper_with_syscall_entering copies the global inject_vec into the tcb at
+ * its first injected call, so when= counts per process and every child's first exit_group matches), the delay
+ * is released by a timer only (restart_delayed_tcbs compares the clock; a signal to strace cannot end it early),
+ * and -b execve, the one option that treats the first process apart, turns --seccomp-bpf off. So every child
+ * process pays this pause as it exits, and a parent waiting for each child pays them all in a row.
+ *
+ * The pause therefore only has to last until the runner has seen the program's exit_group line (strace 6.1
+ * flushes each line as it prints it, and the runner watches the log) and has stopped strace itself (SIGSTOP):
+ * a stopped strace restarts no one, so the program stays held as long as /proc takes to read, however short
+ * the pause. The runner then checks that the thread is still held (state "t") before it trusts the snapshot,
+ * and says so when it was too late, rather than report a snapshot of a process already tearing down.
+ */
+export const EXIT_PAUSE_US = 2000;
+/** How long the runner waits for strace to stop after SIGSTOP before it gives up on the snapshot. */
+const FREEZE_WAIT_MS = 1000;
+
+/**
  * 'fast' traces only what the memory model needs, filtered in the kernel (--seccomp-bpf). strace (6.1) moves a
  * new thread onto the cheap seccomp path (PTRACE_CONT, stopping only at filtered calls) only after that
  * thread's first filtered call; until then it stops the thread at the entry and exit of every call. So the set
@@ -111,7 +132,7 @@ export const FAST_TRACE_SET = '%memory,%process,gettid,set_robust_list,openat,op
 export function straceArgs(opts: Pick<TraceOptions, 'binary' | 'args' | 'logFile' | 'mode' | 'stacks' | 'exitPauseUs'>): string[] {
   const args = ['-f', '-tt', '-T', '-y', '-o', opts.logFile];
   if (opts.mode === 'fast') args.push('--seccomp-bpf', '-e', `trace=${FAST_TRACE_SET}`);
-  args.push('-e', `inject=exit_group:delay_enter=${opts.exitPauseUs ?? 500000}`);
+  args.push('-e', `inject=exit_group:delay_enter=${opts.exitPauseUs ?? EXIT_PAUSE_US}`);
   if (opts.stacks) args.push('-k');
   args.push('--', opts.binary, ...(opts.args ?? []));
   return args;
@@ -153,6 +174,9 @@ const EXECVE_RE = /^(\d+)\s+[\d:.]+\s+execve\(/;
 const EXIT_GROUP_RE = /^(\d+)\s+[\d:.]+\s+exit_group\(/;
 const EXITED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ exited with (\d+) \+\+\+/;
 const KILLED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ killed by (SIG[A-Z0-9]+)/;
+const CLONE_RESUMED_RE = /<\.\.\. clone3? resumed>/;
+/** a call's result at the end of its line: ") = 1234" or ") = 1234 <0.000042>" */
+const CALL_RESULT_RE = /\) = (\d+)(?: <[\d.]+>)?$/;
 
 interface Child {
   pid: number;
@@ -302,25 +326,51 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   let logBytes = 0;
   const elapsed = () => Date.now() - started;
 
+  // Which traced pids are threads of the program: from the results of its clone calls with CLONE_THREAD, and
+  // from /proc when a pid first shows in the log while alive. So an exit_group line read after its thread is
+  // gone (too late to hold it) is still told apart from a child process's, and said to be late.
+  const programThreads = new Map<number, boolean>();
+  const threadClones = new Set<number>(); // program threads inside a CLONE_THREAD clone whose result is to come
+  const isProgramThread = (pid: number, root: number): boolean => {
+    if (pid === root) return true;
+    if (existsSync(`/proc/${root}/task/${pid}`)) programThreads.set(pid, true);
+    return programThreads.get(pid) ?? false;
+  };
   const onLogLine = (line: string, complete: boolean) => {
     if (tgid === undefined) {
       const m = EXECVE_RE.exec(line);
       if (m) tgid = Number(m[1]);
     }
     if (tgid === undefined) return;
+    const linePid = parseInt(line, 10);
+    if (!snapshotTaken && linePid > 0) {
+      if (!programThreads.has(linePid)) programThreads.set(linePid, isProgramThread(linePid, tgid));
+      if (complete && programThreads.get(linePid) && line.includes('clone')) {
+        const resumed = CLONE_RESUMED_RE.test(line);
+        if (line.includes('CLONE_THREAD') || (resumed && threadClones.has(linePid))) {
+          if (line.endsWith('<unfinished ...>')) threadClones.add(linePid);
+          else {
+            threadClones.delete(linePid);
+            const tid = CALL_RESULT_RE.exec(line);
+            if (tid) programThreads.set(Number(tid[1]), true);
+          }
+        }
+      }
+    }
     if (!snapshotTaken) {
       const m = EXIT_GROUP_RE.exec(line);
       // Any thread of the program may call exit_group (Go's main goroutine need not run on the first thread).
-      if (m && (Number(m[1]) === tgid || existsSync(`/proc/${tgid}/task/${m[1]}`))) {
+      if (m && isProgramThread(Number(m[1]), tgid)) {
         snapshotTaken = true;
         const pid = tgid;
-        snapshotDone = readProcSnapshot(pid, elapsed()).then(
-          (s) => void (atExit = s),
+        snapshotDone = readHeldSnapshot(child.pid, pid, Number(m[1]), elapsed(), opts.exitPauseUs ?? EXIT_PAUSE_US).then(
+          (r) => void ('snapshot' in r ? (atExit = r.snapshot) : notices.push(r.missed)),
           (err: Error) => void notices.push(`could not read /proc/${pid} at exit_group: ${err.message}`),
         );
       }
     }
     if (!complete) return;
+    if (!snapshotTaken && linePid !== tgid && line.includes('+++')) programThreads.delete(linePid); // its tid may be reused
     const exited = EXITED_RE.exec(line);
     if (exited && Number(exited[1]) === tgid) programExit = { code: Number(exited[2]), signal: null };
     const killed = KILLED_RE.exec(line);
@@ -328,28 +378,39 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   };
 
   // strace writes each syscall's entry as soon as it happens, even the unfinished "exit_group(0" (checked
-  // with strace 6.1 -o), so reading the growing file shows the exit while the inject delay holds the program.
-  let reading = false;
+  // with strace 6.1 -o: syscall_entering_trace ends in fflush), so reading the growing file shows the exit
+  // while the inject delay holds the program. The pause is short (EXIT_PAUSE_US), so the log is read as soon
+  // as the file changes (inotify, through fs.watch) as well as on the poll below, and read synchronously:
+  // a read through the thread pool added a hop of up to milliseconds before the line was seen.
   const logDecoder = new StringDecoder('utf8'); // a path's multibyte character may straddle two reads
-  const readLog = async (): Promise<void> => {
-    if (reading) return;
-    reading = true;
+  const logBuf = Buffer.alloc(256 * 1024);
+  const readLog = (): void => {
+    // at most 16 reads at a time, so a flood of log cannot keep the event loop from the terminal and timers
+    for (let i = 0; i < 16; i++) {
+      const bytesRead = readSync(logFh.fd, logBuf, 0, logBuf.length, logOffset);
+      if (bytesRead === 0) break;
+      logOffset += bytesRead;
+      const lines = (logPartial + logDecoder.write(logBuf.subarray(0, bytesRead))).split('\n');
+      logPartial = lines.pop() ?? '';
+      for (const l of lines) onLogLine(l, true);
+      if (logPartial.length > 1024 * 1024) logPartial = ''; // one absurd line cannot hold a syscall head we need
+    }
+    if (logPartial) onLogLine(logPartial, false);
+  };
+  const readLogQuietly = () => {
     try {
-      const buf = Buffer.alloc(256 * 1024);
-      for (;;) {
-        const { bytesRead } = await logFh.read(buf, 0, buf.length, logOffset);
-        if (bytesRead === 0) break;
-        logOffset += bytesRead;
-        const lines = (logPartial + logDecoder.write(buf.subarray(0, bytesRead))).split('\n');
-        logPartial = lines.pop() ?? '';
-        for (const l of lines) onLogLine(l, true);
-        if (logPartial.length > 1024 * 1024) logPartial = ''; // one absurd line cannot hold a syscall head we need
-      }
-      if (logPartial) onLogLine(logPartial, false);
-    } finally {
-      reading = false;
+      readLog();
+    } catch {
+      // the next change or poll tries again; the final read after exit reports a failure
     }
   };
+  let logWatcher: FSWatcher | undefined;
+  try {
+    logWatcher = watchFile(opts.logFile, { persistent: false }, readLogQuietly);
+    logWatcher.on('error', () => {}); // the poll still reads the log
+  } catch {
+    // no inotify (or no watch left): the poll alone reads the log, and a snapshot it misses is said so
+  }
 
   // A full disk does not stop strace: it keeps tracing, writes nothing, and says so only at exit. Watching the
   // free space lets the run stop cleanly instead, with the log it has.
@@ -366,7 +427,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   // the log is read every poll (the exit_group line must be seen at once); free space every tenth is plenty
   let polls = 0;
   const logTimer = setInterval(() => {
-    void readLog().catch(() => {});
+    readLogQuietly();
     if (++polls % SPACE_CHECK_EVERY === 0) void checkSpace().catch(() => {});
   }, LOG_POLL_MS);
   const sampleTimer = setInterval(() => {
@@ -412,14 +473,17 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     straceExit = await exited;
     if (stopping) await stopping;
   } finally {
+    logWatcher?.close();
     clearInterval(logTimer);
     clearInterval(sampleTimer);
     if (timeout) clearTimeout(timeout);
     opts.signal?.removeEventListener('abort', onAbort);
   }
   try {
-    while (reading) await new Promise((r) => setImmediate(r));
-    await readLog();
+    for (let before = -1; before !== logOffset; ) {
+      before = logOffset;
+      readLog();
+    }
     if (logPartial) onLogLine(logPartial, true);
     logBytes = (await logFh.stat()).size;
   } finally {
@@ -462,6 +526,45 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     tracerPid: child.pid,
     ...(diskFull ? { diskFull } : {}),
   };
+}
+
+/**
+ * Reads the program's /proc snapshot while strace holds thread `tid` on entry to exit_group. strace is stopped
+ * first (SIGSTOP): once it is stopped it can restart no tracee, so the thread stays where it is however long the
+ * reads take, and the snapshot describes the moment of exit_group (other threads may still run until their next
+ * traced call). Before the reads the thread must still be in its tracing stop; if strace had already let it go,
+ * nothing is read: a process tearing down its memory would give a wrong snapshot. strace always gets SIGCONT.
+ */
+async function readHeldSnapshot(
+  stracePid: number,
+  tgid: number,
+  tid: number,
+  atMs: number,
+  pauseUs: number,
+): Promise<{ snapshot: ProcSnapshot } | { missed: string }> {
+  const late = `the runner saw the exit_group line only after strace's ${pauseUs} µs pause had let the program go`;
+  const missed = (why: string) => ({ missed: `the kernel view at exit_group was not read (${why}), so the model has no kernel figures beside it this run` });
+  try {
+    process.kill(stracePid, 'SIGSTOP');
+  } catch {
+    return missed(late); // strace has exited already: so has the program
+  }
+  try {
+    // kill() returns before strace has stopped, and until it has, it may still restart the thread
+    const deadline = Date.now() + FREEZE_WAIT_MS;
+    for (;;) {
+      // 'T' only: a strace that is itself traced shows 't' while its tracer may still let it run
+      const state = taskState(stracePid);
+      if (state === 'T') break;
+      if (state === undefined || state === 'Z') return missed(late);
+      if (Date.now() > deadline) return missed(`strace did not pause within ${FREEZE_WAIT_MS} ms of SIGSTOP`);
+      await new Promise((r) => setImmediate(r));
+    }
+    if (taskState(tgid, tid) !== 't') return missed(late);
+    return { snapshot: await readProcSnapshot(tgid, atMs) };
+  } finally {
+    killQuietly(stracePid, 'SIGCONT');
+  }
 }
 
 function emptyResult(command: string[], logFile: string, notices: string[], cancelled: boolean): TraceResult {
