@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseBuildErrors, parseVersionM } from '../../src/core/run/build';
 import { parseStatPpid, sampleFromStatus, statusField, taskState } from '../../src/core/run/proc';
 import { findGo, findStrace, goVersion, ToolError } from '../../src/core/run/tools';
-import { EXIT_PAUSE_US, OUTPUT_CAP, OutputCollector, ptraceRefusal, straceArgs, traceEnv } from '../../src/core/run/trace';
+import { EXIT_PAUSE_MAX_US, EXIT_PAUSE_US, exitPauseForLoad, OUTPUT_CAP, OutputCollector, ptraceRefusal, straceArgs, traceEnv } from '../../src/core/run/trace';
 
 describe('straceArgs', () => {
   const base = { binary: '/tmp/b/prog', logFile: '/tmp/b/log.strace' };
@@ -25,6 +25,18 @@ describe('straceArgs', () => {
       '-f', '-tt', '-T', '-y', '-o', '/tmp/b/log.strace',
       '-e', 'inject=exit_group:delay_enter=800000', '-k', '--', '/tmp/b/prog',
     ]);
+  });
+});
+
+describe('exitPauseForLoad', () => {
+  it('pauses 2 ms on a quiet machine and longer, up to a cap, as the load per core grows', () => {
+    assert.equal(exitPauseForLoad(0.3, 2), EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(2, 2), EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(6, 2), 3 * EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(15, 2), 7.5 * EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(400, 2), EXIT_PAUSE_MAX_US);
+    assert.equal(exitPauseForLoad(Number.NaN, 2), EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(3, 0), EXIT_PAUSE_US);
   });
 });
 

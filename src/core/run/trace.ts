@@ -2,8 +2,8 @@
 // space at the moment it calls exit_group (held there by strace's inject delay, then by freezing strace),
 // so a model built from the log can be checked against what the kernel really mapped.
 import { spawn as spawnChild } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
-import { existsSync, promises as fsp, readSync, watch as watchFile, type FSWatcher } from 'node:fs';
+import { availableParallelism, loadavg, constants as osConstants } from 'node:os';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { IPty } from 'node-pty';
@@ -16,6 +16,7 @@ import {
   type ProcSample,
   type ProcSnapshot,
 } from './proc';
+import { startExitWatch, type ExitSeen, type ExitWatch } from './exitWatch';
 import { ToolError, type ToolLocation } from './tools';
 
 export type { ProcSample, ProcSnapshot } from './proc';
@@ -54,7 +55,7 @@ export interface TraceOptions {
   onOutput?: (data: string) => void;
   onProcSample?: (s: ProcSample) => void;
   onStart?: (io: TraceIo) => void;
-  /** how long strace holds every traced process on entry to exit_group, in µs; default EXIT_PAUSE_US */
+  /** how long strace holds every traced process on entry to exit_group, in µs; default exitPauseForLoad() */
   exitPauseUs?: number;
 }
 
@@ -106,12 +107,25 @@ const STRACE_GRACE_MS = 2000;
  * process pays this pause as it exits, and a parent waiting for each child pays them all in a row.
  *
  * The pause therefore only has to last until the runner has seen the program's exit_group line (strace 6.1
- * flushes each line as it prints it, and the runner watches the log) and has stopped strace itself (SIGSTOP):
- * a stopped strace restarts no one, so the program stays held as long as /proc takes to read, however short
- * the pause. The runner then checks that the thread is still held (state "t") before it trusts the snapshot,
- * and says so when it was too late, rather than report a snapshot of a process already tearing down.
+ * flushes each line as it prints it; a worker thread watches the log, exitWatch.ts) and has stopped strace
+ * itself (SIGSTOP): a stopped strace restarts no one, so the program stays held as long as /proc takes to
+ * read, however short the pause. The runner then checks that the thread is still held (state "t") before it
+ * trusts the snapshot, and says so when it was too late, rather than report a process already tearing down.
+ *
+ * How soon the runner sees the line depends on how soon it gets a CPU: on 2 cores, a program that exits as it
+ * starts was caught 100 times in 100 with 2 ms at load 5-7, but 92 in 100 at load 15, where 10 ms caught 58 of
+ * 60. So the pause grows with the load per core when the trace starts (exitPauseForLoad), from 2 ms on a quiet
+ * machine.
  */
 export const EXIT_PAUSE_US = 2000;
+/** The longest pause the load can ask for: 20 ms, still 25 times less per child than the 500 ms it replaces. */
+export const EXIT_PAUSE_MAX_US = 20_000;
+
+/** The pause for a machine with this 1-minute load average over this many cores: EXIT_PAUSE_US per unit of load per core. */
+export function exitPauseForLoad(load1: number, cores: number): number {
+  const perCore = cores > 0 && Number.isFinite(load1) ? load1 / cores : 1;
+  return Math.round(Math.min(EXIT_PAUSE_MAX_US, EXIT_PAUSE_US * Math.max(1, perCore)));
+}
 /** How long the runner waits for strace to stop after SIGSTOP before it gives up on the snapshot. */
 const FREEZE_WAIT_MS = 1000;
 
@@ -171,12 +185,8 @@ export const PTRACE_FIX =
 
 /** strace -f -tt line heads: "PID  HH:MM:SS.micro " */
 const EXECVE_RE = /^(\d+)\s+[\d:.]+\s+execve\(/;
-const EXIT_GROUP_RE = /^(\d+)\s+[\d:.]+\s+exit_group\(/;
 const EXITED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ exited with (\d+) \+\+\+/;
 const KILLED_RE = /^(\d+)\s+[\d:.]+\s+\+\+\+ killed by (SIG[A-Z0-9]+)/;
-const CLONE_RESUMED_RE = /<\.\.\. clone3? resumed>/;
-/** a call's result at the end of its line: ") = 1234" or ") = 1234 <0.000042>" */
-const CALL_RESULT_RE = /\) = (\d+)(?: <[\d.]+>)?$/;
 
 interface Child {
   pid: number;
@@ -279,7 +289,8 @@ export class OutputCollector {
 }
 
 export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
-  const args = straceArgs(opts);
+  const exitPauseUs = opts.exitPauseUs ?? exitPauseForLoad(loadavg()[0], availableParallelism());
+  const args = straceArgs({ ...opts, exitPauseUs });
   const command = [opts.strace.path, ...args];
   const env = traceEnv(opts.env);
   const notices: string[] = [];
@@ -290,6 +301,19 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   // Create (and truncate) the log ourselves so it is private and we can hold it open before strace writes.
   await fsp.writeFile(opts.logFile, '', { mode: 0o600 });
   const logFh = await fsp.open(opts.logFile, 'r');
+  // The program's exit_group is watched for on a thread of its own, which stops strace the moment it appears
+  // (exitWatch.ts); the snapshot is read here, while strace stays stopped.
+  const onExitSeen = (seen: ExitSeen) => {
+    snapshotTaken = true;
+    snapshotDone = readHeldSnapshot(child.pid, seen, elapsed(), exitPauseUs).then(
+      (r) => void ('snapshot' in r ? (atExit = r.snapshot) : notices.push(r.missed)),
+      (err: Error) => void notices.push(`could not read /proc/${seen.tgid} at exit_group: ${err.message}`),
+    );
+  };
+  const exitWatch: ExitWatch = startExitWatch(opts.logFile, onExitSeen, (err) => {
+    notices.push(`the log could not be watched for exit_group (${err.message}), so the kernel view at exit was not read`);
+  });
+  await exitWatch.ready;
 
   let child: Child;
   const started = Date.now();
@@ -307,8 +331,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     }
   } catch (err) {
     await logFh.close();
+    await exitWatch.finish();
     throw err;
   }
+  exitWatch.arm(child.pid);
 
   const out = new OutputCollector();
   const samples: ProcSample[] = [];
@@ -326,51 +352,13 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   let logBytes = 0;
   const elapsed = () => Date.now() - started;
 
-  // Which traced pids are threads of the program: from the results of its clone calls with CLONE_THREAD, and
-  // from /proc when a pid first shows in the log while alive. So an exit_group line read after its thread is
-  // gone (too late to hold it) is still told apart from a child process's, and said to be late.
-  const programThreads = new Map<number, boolean>();
-  const threadClones = new Set<number>(); // program threads inside a CLONE_THREAD clone whose result is to come
-  const isProgramThread = (pid: number, root: number): boolean => {
-    if (pid === root) return true;
-    if (existsSync(`/proc/${root}/task/${pid}`)) programThreads.set(pid, true);
-    return programThreads.get(pid) ?? false;
-  };
   const onLogLine = (line: string, complete: boolean) => {
     if (tgid === undefined) {
       const m = EXECVE_RE.exec(line);
       if (m) tgid = Number(m[1]);
     }
     if (tgid === undefined) return;
-    const linePid = parseInt(line, 10);
-    if (!snapshotTaken && linePid > 0) {
-      if (!programThreads.has(linePid)) programThreads.set(linePid, isProgramThread(linePid, tgid));
-      if (complete && programThreads.get(linePid) && line.includes('clone')) {
-        const resumed = CLONE_RESUMED_RE.test(line);
-        if (line.includes('CLONE_THREAD') || (resumed && threadClones.has(linePid))) {
-          if (line.endsWith('<unfinished ...>')) threadClones.add(linePid);
-          else {
-            threadClones.delete(linePid);
-            const tid = CALL_RESULT_RE.exec(line);
-            if (tid) programThreads.set(Number(tid[1]), true);
-          }
-        }
-      }
-    }
-    if (!snapshotTaken) {
-      const m = EXIT_GROUP_RE.exec(line);
-      // Any thread of the program may call exit_group (Go's main goroutine need not run on the first thread).
-      if (m && isProgramThread(Number(m[1]), tgid)) {
-        snapshotTaken = true;
-        const pid = tgid;
-        snapshotDone = readHeldSnapshot(child.pid, pid, Number(m[1]), elapsed(), opts.exitPauseUs ?? EXIT_PAUSE_US).then(
-          (r) => void ('snapshot' in r ? (atExit = r.snapshot) : notices.push(r.missed)),
-          (err: Error) => void notices.push(`could not read /proc/${pid} at exit_group: ${err.message}`),
-        );
-      }
-    }
     if (!complete) return;
-    if (!snapshotTaken && linePid !== tgid && line.includes('+++')) programThreads.delete(linePid); // its tid may be reused
     const exited = EXITED_RE.exec(line);
     if (exited && Number(exited[1]) === tgid) programExit = { code: Number(exited[2]), signal: null };
     const killed = KILLED_RE.exec(line);
@@ -378,39 +366,28 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   };
 
   // strace writes each syscall's entry as soon as it happens, even the unfinished "exit_group(0" (checked
-  // with strace 6.1 -o: syscall_entering_trace ends in fflush), so reading the growing file shows the exit
-  // while the inject delay holds the program. The pause is short (EXIT_PAUSE_US), so the log is read as soon
-  // as the file changes (inotify, through fs.watch) as well as on the poll below, and read synchronously:
-  // a read through the thread pool added a hop of up to milliseconds before the line was seen.
+  // with strace 6.1 -o), so reading the growing file shows the exit while the inject delay holds the program.
+  let reading = false;
   const logDecoder = new StringDecoder('utf8'); // a path's multibyte character may straddle two reads
-  const logBuf = Buffer.alloc(256 * 1024);
-  const readLog = (): void => {
-    // at most 16 reads at a time, so a flood of log cannot keep the event loop from the terminal and timers
-    for (let i = 0; i < 16; i++) {
-      const bytesRead = readSync(logFh.fd, logBuf, 0, logBuf.length, logOffset);
-      if (bytesRead === 0) break;
-      logOffset += bytesRead;
-      const lines = (logPartial + logDecoder.write(logBuf.subarray(0, bytesRead))).split('\n');
-      logPartial = lines.pop() ?? '';
-      for (const l of lines) onLogLine(l, true);
-      if (logPartial.length > 1024 * 1024) logPartial = ''; // one absurd line cannot hold a syscall head we need
-    }
-    if (logPartial) onLogLine(logPartial, false);
-  };
-  const readLogQuietly = () => {
+  const readLog = async (): Promise<void> => {
+    if (reading) return;
+    reading = true;
     try {
-      readLog();
-    } catch {
-      // the next change or poll tries again; the final read after exit reports a failure
+      const buf = Buffer.alloc(256 * 1024);
+      for (;;) {
+        const { bytesRead } = await logFh.read(buf, 0, buf.length, logOffset);
+        if (bytesRead === 0) break;
+        logOffset += bytesRead;
+        const lines = (logPartial + logDecoder.write(buf.subarray(0, bytesRead))).split('\n');
+        logPartial = lines.pop() ?? '';
+        for (const l of lines) onLogLine(l, true);
+        if (logPartial.length > 1024 * 1024) logPartial = ''; // one absurd line cannot hold a syscall head we need
+      }
+      if (logPartial) onLogLine(logPartial, false);
+    } finally {
+      reading = false;
     }
   };
-  let logWatcher: FSWatcher | undefined;
-  try {
-    logWatcher = watchFile(opts.logFile, { persistent: false }, readLogQuietly);
-    logWatcher.on('error', () => {}); // the poll still reads the log
-  } catch {
-    // no inotify (or no watch left): the poll alone reads the log, and a snapshot it misses is said so
-  }
 
   // A full disk does not stop strace: it keeps tracing, writes nothing, and says so only at exit. Watching the
   // free space lets the run stop cleanly instead, with the log it has.
@@ -427,7 +404,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   // the log is read every poll (the exit_group line must be seen at once); free space every tenth is plenty
   let polls = 0;
   const logTimer = setInterval(() => {
-    readLogQuietly();
+    void readLog().catch(() => {});
     if (++polls % SPACE_CHECK_EVERY === 0) void checkSpace().catch(() => {});
   }, LOG_POLL_MS);
   const sampleTimer = setInterval(() => {
@@ -473,21 +450,19 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     straceExit = await exited;
     if (stopping) await stopping;
   } finally {
-    logWatcher?.close();
     clearInterval(logTimer);
     clearInterval(sampleTimer);
     if (timeout) clearTimeout(timeout);
     opts.signal?.removeEventListener('abort', onAbort);
   }
   try {
-    for (let before = -1; before !== logOffset; ) {
-      before = logOffset;
-      readLog();
-    }
+    while (reading) await new Promise((r) => setImmediate(r));
+    await readLog();
     if (logPartial) onLogLine(logPartial, true);
     logBytes = (await logFh.stat()).size;
   } finally {
     await logFh.close();
+    await exitWatch.finish(); // a line the watch had not reached yet is read now (and said to be too late)
   }
   await snapshotDone;
   out.finish();
@@ -529,26 +504,17 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
 }
 
 /**
- * Reads the program's /proc snapshot while strace holds thread `tid` on entry to exit_group. strace is stopped
- * first (SIGSTOP): once it is stopped it can restart no tracee, so the thread stays where it is however long the
- * reads take, and the snapshot describes the moment of exit_group (other threads may still run until their next
- * traced call). Before the reads the thread must still be in its tracing stop; if strace had already let it go,
- * nothing is read: a process tearing down its memory would give a wrong snapshot. strace always gets SIGCONT.
+ * Reads the program's /proc snapshot while strace holds the thread that called exit_group. The exit watch has
+ * sent strace SIGSTOP: once strace has stopped it can restart no tracee, so the thread stays where it is however
+ * long the reads take, and the snapshot describes the moment of exit_group (other threads may still run until
+ * their next traced call). Before the reads the thread must still be in its tracing stop; if strace had already
+ * let it go, nothing is read: a process tearing down its memory would give a wrong snapshot. strace always gets
+ * SIGCONT.
  */
-async function readHeldSnapshot(
-  stracePid: number,
-  tgid: number,
-  tid: number,
-  atMs: number,
-  pauseUs: number,
-): Promise<{ snapshot: ProcSnapshot } | { missed: string }> {
+async function readHeldSnapshot(stracePid: number, seen: ExitSeen, atMs: number, pauseUs: number): Promise<{ snapshot: ProcSnapshot } | { missed: string }> {
   const late = `the runner saw the exit_group line only after strace's ${pauseUs} µs pause had let the program go`;
   const missed = (why: string) => ({ missed: `the kernel view at exit_group was not read (${why}), so the model has no kernel figures beside it this run` });
-  try {
-    process.kill(stracePid, 'SIGSTOP');
-  } catch {
-    return missed(late); // strace has exited already: so has the program
-  }
+  if (!seen.stopped) return missed(late); // strace had exited already, and so had the program
   try {
     // kill() returns before strace has stopped, and until it has, it may still restart the thread
     const deadline = Date.now() + FREEZE_WAIT_MS;
@@ -560,8 +526,8 @@ async function readHeldSnapshot(
       if (Date.now() > deadline) return missed(`strace did not pause within ${FREEZE_WAIT_MS} ms of SIGSTOP`);
       await new Promise((r) => setImmediate(r));
     }
-    if (taskState(tgid, tid) !== 't') return missed(late);
-    return { snapshot: await readProcSnapshot(tgid, atMs) };
+    if (taskState(seen.tgid, seen.tid) !== 't') return missed(late);
+    return { snapshot: await readProcSnapshot(seen.tgid, atMs) };
   } finally {
     killQuietly(stracePid, 'SIGCONT');
   }
