@@ -20,7 +20,7 @@ export interface ExitWatch {
   ready: Promise<void>;
   /** strace's pid, to stop at the program's exit_group */
   arm(stracePid: number): void;
-  /** reads the log to its end (strace has exited), then ends the thread; resolves with what it saw, if anything */
+  /** reads the log to its end (strace has exited: no signal is sent now), then ends the thread; resolves with what it saw, if anything */
   finish(): Promise<ExitSeen | undefined>;
 }
 
@@ -36,6 +36,17 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { logFile, pollMs } = workerData;
 let stracePid;
+let straceStart;
+let disarmed = false;
+// strace's start time (stat field 22): a pid reused by another process after strace is gone must not be stopped
+const startTime = (pid) => {
+  try {
+    const stat = fs.readFileSync('/proc/' + pid + '/stat', 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+};
 const HEAD = /^(\d+)\s+[\d:.]+\s+/;
 const RESULT = /\) = (\d+)(?: <[\d.]+>)?$/;
 const fd = fs.openSync(logFile, 'r');
@@ -58,12 +69,15 @@ const onLine = (line) => {
   }
   if (rest.startsWith('exit_group(')) {
     if (!isThread(pid)) return;
-    if (stracePid === undefined) return 'wait';
-    let stopped = true;
-    try {
-      process.kill(stracePid, 'SIGSTOP');
-    } catch {
-      stopped = false;
+    if (stracePid === undefined && !disarmed) return 'wait';
+    let stopped = false;
+    if (!disarmed && straceStart !== undefined && startTime(stracePid) === straceStart) {
+      try {
+        process.kill(stracePid, 'SIGSTOP');
+        stopped = true;
+      } catch {
+        // gone already
+      }
     }
     seen = { tgid, tid: pid, stopped };
     parentPort.postMessage(seen);
@@ -127,9 +141,11 @@ const poll = setInterval(readAll, pollMs);
 parentPort.on('message', (m) => {
   if (m.arm) {
     stracePid = m.arm;
+    straceStart = startTime(stracePid);
     readAll();
     return;
   }
+  disarmed = true; // strace has exited: what is read now is only said to be late
   readAll();
   clearInterval(poll);
   if (watcher) watcher.close();
