@@ -58,7 +58,7 @@ let seen;
 const threads = new Set();
 const pendingClone = new Set();
 const isThread = (pid) => pid === tgid || threads.has(pid) || fs.existsSync('/proc/' + tgid + '/task/' + pid);
-const onLine = (line) => {
+const onLine = (line, complete) => {
   const head = HEAD.exec(line);
   if (!head) return;
   const pid = Number(head[1]);
@@ -83,6 +83,7 @@ const onLine = (line) => {
     parentPort.postMessage(seen);
     return;
   }
+  if (!complete) return; // a line still being written: only its exit_group head counts, the rest comes whole
   if (rest.startsWith('+++')) {
     if (pid !== tgid) threads.delete(pid); // a thread's id may be reused by a later child process
     return;
@@ -116,7 +117,7 @@ const read = () => {
     if (tgid !== undefined && !body.includes('exit_group(') && !body.includes('clone') && !body.includes('+++')) continue;
     const lines = body.split('\n');
     for (let i = 0; i < lines.length; i++) {
-      if (onLine(lines[i]) === 'wait') {
+      if (onLine(lines[i], true) === 'wait') {
         // not armed yet (strace's pid is on its way): read from this line again once it is
         carry = lines.slice(i).join('\n') + '\n' + carry;
         return;
@@ -128,7 +129,7 @@ const read = () => {
 // the unfinished "exit_group(0 <unfinished ...>" may be the last, newline-less text of the log
 const readAll = () => {
   read();
-  if (!seen && carry) onLine(carry);
+  if (!seen && carry) onLine(carry, false);
 };
 let watcher;
 try {
@@ -193,7 +194,8 @@ export function startExitWatch(logFile: string, onExit: (seen: ExitSeen) => void
             const onDone = (m: ExitSeen | { done: true; seen?: ExitSeen }) => {
               if (!('done' in m)) return;
               worker.off('message', onDone);
-              void worker.terminate().then(() => resolve(m.seen));
+              resolve(m.seen);
+              void worker.terminate();
             };
             worker.on('message', onDone);
             worker.once('error', () => resolve(undefined));
