@@ -30,7 +30,7 @@ describe('startExitWatch', () => {
 
   /** a process to stand in for strace: the watch stops it, the test resumes and ends it */
   async function standIn(): Promise<number> {
-    const s = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const s = spawn('/bin/sleep', ['60'], { stdio: 'ignore' });
     sleepers.push(s);
     await once(s, 'spawn');
     return s.pid!;
