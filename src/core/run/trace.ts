@@ -112,10 +112,10 @@ const STRACE_GRACE_MS = 2000;
  * read, however short the pause. The runner then checks that the thread is still held (state "t") before it
  * trusts the snapshot, and says so when it was too late, rather than report a process already tearing down.
  *
- * How soon the runner sees the line depends on how soon it gets a CPU: on 2 cores, a program that exits as it
- * starts was caught 100 times in 100 with 2 ms at load 5-7, but 92 in 100 at load 15, where 10 ms caught 58 of
- * 60. So the pause grows with the load per core when the trace starts (exitPauseForLoad), from 2 ms on a quiet
- * machine.
+ * How soon the runner sees the line depends on how soon it gets a CPU. On 2 shared cores, for a program that
+ * exits as it starts (the hardest case: the log is busy right up to exit_group), 2 ms caught 81 to 92 exits
+ * in 100 at load 3.5, and 10 ms only 58 of 60 at load 15. So the pause grows with the load per core when the
+ * trace starts (exitPauseForLoad), from 2 ms on a quiet machine: about 4 ms at load 3.5 caught 100 of 100.
  */
 export const EXIT_PAUSE_US = 2000;
 /** The longest pause the load can ask for: 20 ms, still 25 times less per child than the 500 ms it replaces. */
