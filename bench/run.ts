@@ -15,11 +15,11 @@ import { memoryBound } from './benchmarks/memory';
 import { parseThroughput } from './benchmarks/parse';
 import { languageServer } from './benchmarks/lsp';
 import { panelRender } from './benchmarks/panel';
-import { traceOverhead } from './benchmarks/trace';
+import { traceOverhead, traceSpawnOverhead } from './benchmarks/trace';
 import type { Benchmark, BenchContext, Row } from './lib';
 
 /** The registry, in the order the table shows them. */
-const BENCHMARKS: Benchmark[] = [traceOverhead, parseThroughput, memoryBound, endToEnd, panelRender, languageServer];
+const BENCHMARKS: Benchmark[] = [traceOverhead, traceSpawnOverhead, parseThroughput, memoryBound, endToEnd, panelRender, languageServer];
 
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);

@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { analyzeLog } from '../../src/core/analyze';
 import { buildVariant, DEFAULT_VARIANTS, makePrivateTempDir, removeTempDir, type BuildResult } from '../../src/core/run/build';
 import { descendantsOf, pidExists, statusField } from '../../src/core/run/proc';
 import { findGo, findStrace, type ToolLocation } from '../../src/core/run/tools';
@@ -25,6 +26,28 @@ import (
 func main() {
 	fmt.Println("sleeping")
 	time.Sleep(time.Hour)
+}
+`;
+
+// Runs /bin/true N times in a row and waits for each, like a build tool: every child exits through exit_group.
+const SPAWNER = `package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+)
+
+func main() {
+	n, _ := strconv.Atoi(os.Args[1])
+	for i := 0; i < n; i++ {
+		if err := exec.Command("/bin/true").Run(); err != nil {
+			fmt.Println("child failed:", err)
+			os.Exit(1)
+		}
+	}
+	fmt.Printf("ran %d children\\n", n)
 }
 `;
 
@@ -115,15 +138,17 @@ describe('runner (real go and strace)', () => {
     let netBin = '';
     let sleeper = '';
     let panicker = '';
+    let spawner = '';
 
     before(async () => {
-      const [cgo, net, sl, pa] = await Promise.all([
+      const [cgo, net, sl, pa, sp] = await Promise.all([
         buildVariant({ go, packageDir: path.join(SAMPLES, 'cgo'), outDir: out, variant: { name: 'default' } }),
         buildVariant({ go, packageDir: path.join(SAMPLES, 'net'), outDir: out, variant: { name: 'trace-default' } }),
         writeModule(tmp, 'sleeper', SLEEPER).then((pkg) => buildVariant({ go, packageDir: pkg, outDir: out, variant: { name: 'pure', env: { CGO_ENABLED: '0' } } })),
         writeModule(tmp, 'panicker', PANICKER).then((pkg) => buildVariant({ go, packageDir: pkg, outDir: out, variant: { name: 'pure', env: { CGO_ENABLED: '0' } } })),
+        writeModule(tmp, 'spawner', SPAWNER).then((pkg) => buildVariant({ go, packageDir: pkg, outDir: out, variant: { name: 'pure', env: { CGO_ENABLED: '0' } } })),
       ]);
-      [cgoBin, netBin, sleeper, panicker] = [cgo, net, sl, pa].map((r) => ok(r).binary);
+      [cgoBin, netBin, sleeper, panicker, spawner] = [cgo, net, sl, pa, sp].map((r) => ok(r).binary);
     });
 
     it('traces samples/cgo in fast mode in a pty, with the kernel view at exit_group', async () => {
@@ -151,6 +176,48 @@ describe('runner (real go and strace)', () => {
       assert.ok(r.atExit.maps.includes(cgoBin));
       assert.ok(r.samples.length > 0, 'sampled /proc while it slept');
       assert.ok(r.samples.every((s) => s.vmSize > 0 && s.threads >= 1));
+    });
+
+    it('a program that runs 50 children one after another pays no long pause per child, and its own kernel view at exit still matches the model', async () => {
+      const children = 50;
+      const logFile = path.join(tmp, 'spawner.strace');
+      // the timeout only keeps a regression from hanging the suite: half a second per child would take 25 s
+      const r = await traceProgram({ strace, binary: spawner, args: [String(children)], cwd: tmp, logFile, mode: 'fast', timeoutMs: 90_000 });
+      assert.equal(r.exitCode, 0, r.output);
+      assert.match(r.output, /ran 50 children/);
+      const log = await fsp.readFile(logFile, 'utf8');
+      // every child and the program itself entered exit_group under strace (Go 1.23 also starts one child of its
+      // own at startup, to check that the kernel has pidfds)
+      assert.ok((log.match(/^\d+\s+[\d:.]+ exit_group\(/gm)?.length ?? 0) >= children + 1, 'exit_group lines');
+      // Plain strace fast mode runs these 50 children in well under a second here; 500 ms each was 25 s.
+      assert.ok(r.wallMs < (children * 500) / 5, `${children} children took ${r.wallMs} ms under the runner`);
+      assert.ok(r.atExit, `no kernel view at exit; notices: ${r.notices.join('; ')}`);
+      assert.equal(r.atExit.tgid, Number(log.split(/\s/)[0]), 'the snapshot is of the program, not of a child');
+      assert.ok(r.atExit.maps.includes(spawner));
+      const report = await analyzeLog(logFile, { binary: spawner, kernel: r.atExit });
+      assert.ok(report.processes.length >= children + 1, `${report.processes.length} processes in the report`);
+      const main = report.processes.find((p) => p.pid === r.atExit!.tgid);
+      assert.ok(main?.kernel, 'the kernel figures sit beside the model of the program');
+      assert.equal(main.measuredAt.what, 'exit_group');
+      assert.ok(Math.abs(main.vsizeAtExit - main.kernel.vmSize) <= 0.01 * main.kernel.vmSize, `model ${main.vsizeAtExit} vs VmSize ${main.kernel.vmSize}`);
+      assert.equal(main.threadsAtExit, main.kernel.threads, 'threads alive at exit');
+    });
+
+    it('never reports a snapshot taken after strace let the program go: with a pause too short to catch, it says so', async () => {
+      let missed = 0;
+      for (let i = 0; i < 5; i++) {
+        const r = await traceProgram({ strace, binary: spawner, args: ['0'], cwd: tmp, logFile: path.join(tmp, `short-pause-${i}.strace`), mode: 'fast', exitPauseUs: 1, timeoutMs: 30_000 });
+        assert.equal(r.exitCode, 0, r.output);
+        if (r.atExit) {
+          // caught all the same: then it must be the live program's view, not a process tearing down
+          assert.ok(statusField(r.atExit.status, 'VmSize'), r.atExit.status);
+          assert.ok(r.atExit.maps.includes(spawner));
+        } else {
+          missed++;
+          assert.ok(r.notices.some((n) => /^the kernel view at exit_group was not read \(.*1 µs pause/.test(n)), r.notices.join('; '));
+        }
+      }
+      assert.ok(missed > 0, 'a 1 µs pause is shorter than the runner can react');
     });
 
     it('traces samples/net in full mode through pipes and keeps the resolver lines', async () => {

@@ -6,9 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseBuildErrors, parseVersionM } from '../../src/core/run/build';
-import { parseStatPpid, sampleFromStatus, statusField } from '../../src/core/run/proc';
+import { parseStatPpid, sampleFromStatus, statusField, taskState } from '../../src/core/run/proc';
 import { findGo, findStrace, goVersion, ToolError } from '../../src/core/run/tools';
-import { OUTPUT_CAP, OutputCollector, ptraceRefusal, straceArgs, traceEnv } from '../../src/core/run/trace';
+import { EXIT_PAUSE_MAX_US, EXIT_PAUSE_US, exitPauseForLoad, OUTPUT_CAP, OutputCollector, ptraceRefusal, straceArgs, traceEnv } from '../../src/core/run/trace';
 
 describe('straceArgs', () => {
   const base = { binary: '/tmp/b/prog', logFile: '/tmp/b/log.strace' };
@@ -16,7 +16,7 @@ describe('straceArgs', () => {
     assert.deepEqual(straceArgs({ ...base, mode: 'fast', args: ['-x', 'y'] }), [
       '-f', '-tt', '-T', '-y', '-o', '/tmp/b/log.strace',
       '--seccomp-bpf', '-e', 'trace=%memory,%process,gettid,set_robust_list,openat,open,close',
-      '-e', 'inject=exit_group:delay_enter=500000',
+      '-e', `inject=exit_group:delay_enter=${EXIT_PAUSE_US}`,
       '--', '/tmp/b/prog', '-x', 'y',
     ]);
   });
@@ -25,6 +25,18 @@ describe('straceArgs', () => {
       '-f', '-tt', '-T', '-y', '-o', '/tmp/b/log.strace',
       '-e', 'inject=exit_group:delay_enter=800000', '-k', '--', '/tmp/b/prog',
     ]);
+  });
+});
+
+describe('exitPauseForLoad', () => {
+  it('pauses 2 ms on a quiet machine and longer, up to a cap, as the load per core grows', () => {
+    assert.equal(exitPauseForLoad(0.3, 2), EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(2, 2), EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(6, 2), 3 * EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(15, 2), 7.5 * EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(400, 2), EXIT_PAUSE_MAX_US);
+    assert.equal(exitPauseForLoad(Number.NaN, 2), EXIT_PAUSE_US);
+    assert.equal(exitPauseForLoad(3, 0), EXIT_PAUSE_US);
   });
 });
 
@@ -137,6 +149,12 @@ describe('/proc parsing', () => {
   });
   it('finds the ppid after a command name holding spaces and parentheses', () => {
     assert.equal(parseStatPpid('123 (a b) c)) S 45 123 123 0 -1'), 45);
+  });
+  it('reads a process or thread state from /proc, and nothing once it is gone', () => {
+    assert.match(taskState(process.pid) ?? '', /^[RS]$/, 'this test process is running or sleeping');
+    assert.match(taskState(process.pid, process.pid) ?? '', /^[RS]$/, 'and so is its first thread');
+    assert.equal(taskState(process.pid, 0x3fffffff), undefined);
+    assert.equal(taskState(0x3fffffff), undefined);
   });
 });
 

@@ -103,6 +103,20 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
+/**
+ * The one-letter state of a process, or of one of its threads when tid is given ("R", "S", "T" stopped by a
+ * signal, "t" held by its tracer, "Z"...), from /proc's stat; undefined once it is gone.
+ */
+export function taskState(pid: number, tid?: number): string | undefined {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    return close < 0 ? undefined : stat.charAt(close + 2);
+  } catch {
+    return undefined;
+  }
+}
+
 /** True if the pid exists and is not a zombie waiting to be reaped. */
 export function isAlive(pid: number): boolean {
   try {

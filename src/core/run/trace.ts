@@ -1,8 +1,8 @@
 // Runs a program under `strace -f` in a pseudo-terminal, and reads the kernel's own view of its address
-// space at the moment it calls exit_group (held there by strace's inject delay), so a model built from
-// the log can be checked against what the kernel really mapped.
+// space at the moment it calls exit_group (held there by strace's inject delay, then by freezing strace),
+// so a model built from the log can be checked against what the kernel really mapped.
 import { spawn as spawnChild } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
+import { availableParallelism, loadavg, constants as osConstants } from 'node:os';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -13,10 +13,12 @@ import {
   killQuietly,
   readProcSample,
   readProcSnapshot,
+  taskState,
   type ProcSample,
   type ProcSnapshot,
 } from './proc';
 import { describeProcess, tracedBy, type Leftover } from './reaper';
+import { startExitWatch, type ExitSeen, type ExitWatch } from './exitWatch';
 import { ToolError, type ToolLocation } from './tools';
 import { Watchdog } from './watchdog';
 
@@ -61,7 +63,7 @@ export interface TraceOptions {
   onProcSample?: (s: ProcSample) => void;
   /** the program's input: write to it, end it; without onStart the program gets end of input at once */
   onStart?: (io: TraceIo) => void;
-  /** how long strace holds the program on entry to exit_group; default 500000 */
+  /** how long strace holds every traced process on entry to exit_group, in µs; default exitPauseForLoad() */
   exitPauseUs?: number;
   /**
    * processes the program started that outlive it are traced on until they exit or the timeout; by default they
@@ -121,6 +123,39 @@ const STRACE_GRACE_MS = 2000;
 const LINGER_MS = 500;
 
 /**
+ * How long strace holds a process on entry to exit_group (-e inject=exit_group:delay_enter), in µs.
+ *
+ * strace (6.1) cannot hold only the program it started: an inject has no pid filter, each new tracee gets a
+ * fresh copy of the inject counters (tamper_with_syscall_entering copies the global inject_vec into the tcb at
+ * its first injected call, so when= counts per process and every child's first exit_group matches), the delay
+ * is released by a timer only (restart_delayed_tcbs compares the clock; a signal to strace cannot end it early),
+ * and -b execve, the one option that treats the first process apart, turns --seccomp-bpf off. So every child
+ * process pays this pause as it exits, and a parent waiting for each child pays them all in a row.
+ *
+ * The pause therefore only has to last until the runner has seen the program's exit_group line (strace 6.1
+ * flushes each line as it prints it; a worker thread watches the log, exitWatch.ts) and has stopped strace
+ * itself (SIGSTOP): a stopped strace restarts no one, so the program stays held as long as /proc takes to
+ * read, however short the pause. The runner then checks that the thread is still held (state "t") before it
+ * trusts the snapshot, and says so when it was too late, rather than report a process already tearing down.
+ *
+ * How soon the runner sees the line depends on how soon it gets a CPU. On 2 shared cores, for a program that
+ * exits as it starts (the hardest case: the log is busy right up to exit_group), 2 ms caught 81 to 92 exits
+ * in 100 at load 3.5, and 10 ms only 58 of 60 at load 15. So the pause grows with the load per core when the
+ * trace starts (exitPauseForLoad), from 2 ms on a quiet machine: about 4 ms at load 3.5 caught 100 of 100.
+ */
+export const EXIT_PAUSE_US = 2000;
+/** The longest pause the load can ask for: 20 ms, still 25 times less per child than the 500 ms it replaces. */
+export const EXIT_PAUSE_MAX_US = 20_000;
+
+/** The pause for a machine with this 1-minute load average over this many cores: EXIT_PAUSE_US per unit of load per core. */
+export function exitPauseForLoad(load1: number, cores: number): number {
+  const perCore = cores > 0 && Number.isFinite(load1) ? load1 / cores : 1;
+  return Math.round(Math.min(EXIT_PAUSE_MAX_US, EXIT_PAUSE_US * Math.max(1, perCore)));
+}
+/** How long the runner waits for strace to stop after SIGSTOP before it gives up on the snapshot. */
+const FREEZE_WAIT_MS = 1000;
+
+/**
  * 'fast' traces only what the memory model needs, filtered in the kernel (--seccomp-bpf). strace (6.1) moves a
  * new thread onto the cheap seccomp path (PTRACE_CONT, stopping only at filtered calls) only after that
  * thread's first filtered call; until then it stops the thread at the entry and exit of every call. So the set
@@ -137,7 +172,7 @@ export const FAST_TRACE_SET = '%memory,%process,gettid,set_robust_list,openat,op
 export function straceArgs(opts: Pick<TraceOptions, 'binary' | 'args' | 'logFile' | 'mode' | 'stacks' | 'exitPauseUs'>): string[] {
   const args = ['-f', '-tt', '-T', '-y', '-o', opts.logFile];
   if (opts.mode === 'fast') args.push('--seccomp-bpf', '-e', `trace=${FAST_TRACE_SET}`);
-  args.push('-e', `inject=exit_group:delay_enter=${opts.exitPauseUs ?? 500000}`);
+  args.push('-e', `inject=exit_group:delay_enter=${opts.exitPauseUs ?? EXIT_PAUSE_US}`);
   if (opts.stacks) args.push('-k');
   args.push('--', opts.binary, ...(opts.args ?? []));
   return args;
@@ -298,7 +333,8 @@ export class OutputCollector {
 }
 
 export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
-  const args = straceArgs(opts);
+  const exitPauseUs = opts.exitPauseUs ?? exitPauseForLoad(loadavg()[0], availableParallelism());
+  const args = straceArgs({ ...opts, exitPauseUs });
   const command = [opts.strace.path, ...args];
   const env = traceEnv(opts.env);
   const notices: string[] = [];
@@ -309,6 +345,19 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   // Create (and truncate) the log ourselves so it is private and we can hold it open before strace writes.
   await fsp.writeFile(opts.logFile, '', { mode: 0o600 });
   const logFh = await fsp.open(opts.logFile, 'r');
+  // The program's exit_group is watched for on a thread of its own, which stops strace the moment it appears
+  // (exitWatch.ts); the snapshot is read here, while strace stays stopped.
+  const onExitSeen = (seen: ExitSeen) => {
+    snapshotTaken = true;
+    snapshotDone = readHeldSnapshot(child.pid, seen, elapsed(), exitPauseUs).then(
+      (r) => void ('snapshot' in r ? (atExit = r.snapshot) : notices.push(r.missed)),
+      (err: Error) => void notices.push(`could not read /proc/${seen.tgid} at exit_group: ${err.message}`),
+    );
+  };
+  const exitWatch: ExitWatch = startExitWatch(opts.logFile, onExitSeen, (err) => {
+    notices.push(`the log could not be watched for exit_group (${err.message}), so the kernel view at exit was not read`);
+  });
+  await exitWatch.ready;
 
   let child: Child;
   const started = Date.now();
@@ -326,8 +375,10 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     }
   } catch (err) {
     await logFh.close();
+    await exitWatch.finish();
     throw err;
   }
+  exitWatch.arm(child.pid);
 
   // if we are killed (even by SIGKILL), the watchdog stops strace and all it traces
   const watchdog = opts.watchdog ?? Watchdog.start();
@@ -361,18 +412,11 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
       }
     }
     if (tgid === undefined) return;
-    if (!snapshotTaken) {
+    if (exitClock === undefined) {
+      // the program's exit as its own clock says (the snapshot itself is read by the exit watch, exitWatch.ts)
       const m = EXIT_GROUP_RE.exec(line);
       // Any thread of the program may call exit_group (Go's main goroutine need not run on the first thread).
-      if (m && (Number(m[1]) === tgid || existsSync(`/proc/${tgid}/task/${m[1]}`))) {
-        snapshotTaken = true;
-        exitClock = logClockMs(line);
-        const pid = tgid;
-        snapshotDone = readProcSnapshot(pid, elapsed()).then(
-          (s) => void (atExit = s),
-          (err: Error) => void notices.push(`could not read /proc/${pid} at exit_group: ${err.message}`),
-        );
-      }
+      if (m && (Number(m[1]) === tgid || existsSync(`/proc/${tgid}/task/${m[1]}`))) exitClock = logClockMs(line);
     }
     if (!complete) return;
     const exited = EXITED_RE.exec(line);
@@ -423,7 +467,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   };
   // the log is read every poll (the exit_group line must be seen at once); free space every tenth is plenty
   let polls = 0;
-  const lingerMs = (opts.exitPauseUs ?? 500000) / 1000 + LINGER_MS;
+  const lingerMs = exitPauseUs / 1000 + LINGER_MS;
   const logTimer = setInterval(() => {
     void readLog().catch(() => {});
     if (programExitMs !== undefined && !opts.waitForChildren && !stopping && elapsed() - programExitMs >= lingerMs) void stopLeftovers();
@@ -512,6 +556,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     logBytes = (await logFh.stat()).size;
   } finally {
     await logFh.close();
+    await exitWatch.finish(); // a line the watch had not reached yet is read now (and said to be too late)
   }
   await snapshotDone;
   out.finish();
@@ -553,6 +598,36 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     ...(startClock !== undefined && exitClock !== undefined ? { programRunMs: (exitClock - startClock + DAY_MS) % DAY_MS } : {}),
     ...(leftovers.length > 0 ? { leftovers } : {}),
   };
+}
+
+/**
+ * Reads the program's /proc snapshot while strace holds the thread that called exit_group. The exit watch has
+ * sent strace SIGSTOP: once strace has stopped it can restart no tracee, so the thread stays where it is however
+ * long the reads take, and the snapshot describes the moment of exit_group (other threads may still run until
+ * their next traced call). Before the reads the thread must still be in its tracing stop; if strace had already
+ * let it go, nothing is read: a process tearing down its memory would give a wrong snapshot. strace always gets
+ * SIGCONT.
+ */
+async function readHeldSnapshot(stracePid: number, seen: ExitSeen, atMs: number, pauseUs: number): Promise<{ snapshot: ProcSnapshot } | { missed: string }> {
+  const late = `the runner saw the exit_group line only after strace's ${pauseUs} µs pause had let the program go`;
+  const missed = (why: string) => ({ missed: `the kernel view at exit_group was not read (${why}), so the model has no kernel figures beside it this run` });
+  if (!seen.stopped) return missed(late); // strace had exited already, and so had the program
+  try {
+    // kill() returns before strace has stopped, and until it has, it may still restart the thread
+    const deadline = Date.now() + FREEZE_WAIT_MS;
+    for (;;) {
+      // 'T' only: a strace that is itself traced shows 't' while its tracer may still let it run
+      const state = taskState(stracePid);
+      if (state === 'T') break;
+      if (state === undefined || state === 'Z') return missed(late);
+      if (Date.now() > deadline) return missed(`strace did not pause within ${FREEZE_WAIT_MS} ms of SIGSTOP`);
+      await new Promise((r) => setImmediate(r));
+    }
+    if (taskState(seen.tgid, seen.tid) !== 't') return missed(late);
+    return { snapshot: await readProcSnapshot(seen.tgid, atMs) };
+  } finally {
+    killQuietly(stracePid, 'SIGCONT');
+  }
 }
 
 function emptyResult(command: string[], logFile: string, notices: string[], cancelled: boolean): TraceResult {

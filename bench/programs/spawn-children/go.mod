@@ -1,0 +1,3 @@
+module example.com/bench/spawnchildren
+
+go 1.19
