@@ -9,7 +9,15 @@ import type { Frame, Page } from 'playwright-core';
 import { REPO, checkInstalled, goCacheEnv, installVsix, lap, launchBrowser, runDirs, startServer } from './codeServer';
 import { makeWorkspace } from './workspace';
 
-const VARIANTS = ['default', 'pure', 'netgo', 'netcgo'];
+const VARIANTS = ['default', 'pure', 'netgo', 'netcgo', 'arena1'];
+/** the four built-in variants and a custom one whose env must reach the traced program */
+const VARIANT_SETTING = [
+  { name: 'default' },
+  { name: 'pure', env: { CGO_ENABLED: '0' } },
+  { name: 'netgo', tags: ['netgo'] },
+  { name: 'netcgo', tags: ['netcgo'] },
+  { name: 'arena1', env: { MALLOC_ARENA_MAX: '1' } },
+];
 const RESULTS = path.join(REPO, 'test-results');
 
 class E2eFailure extends Error {}
@@ -89,7 +97,7 @@ async function main(): Promise<number> {
   lap(t0, `packaged ${path.relative(REPO, vsix)} (${(statSync(vsix).size / 1024).toFixed(1)} KiB)`);
   await installVsix(dirs, vsix);
   lap(t0, 'installed into code-server');
-  const ws = makeWorkspace(path.join(runs, 'workspace'), { stacks: true });
+  const ws = makeWorkspace(path.join(runs, 'workspace'), { stacks: true, variants: VARIANT_SETTING });
   const server = await startServer(dirs, { env: await goCacheEnv() });
   const browser = await launchBrowser(dirs);
   const page = browser.page;
@@ -118,6 +126,8 @@ async function main(): Promise<number> {
     check(Number(threads![1]) >= 2, `implausible thread count: ${threads![0]}`);
     check(/8 MiB thread stacks/.test(text) && /malloc arenas/.test(text), 'the stacks/arenas rows are missing');
     check(/VmSize \(kernel\)/.test(text), 'the kernel check row is missing');
+    // the custom variant says what it is (its env is applied to the build and the run: test/system/variantEnv.test.ts)
+    check(/arena1: MALLOC_ARENA_MAX=1 · go1\./.test(text), 'the custom variant does not say what it is');
     // the same sections as the standalone report
     for (const title of ['Side by side', 'Where the virtual size goes', 'Timeline', 'Threads (', 'Events']) check(text.includes(title), `the panel has no "${title}" section`);
     check(/build reserves \d+\.\d MiB more virtual memory than/.test(text), 'no verdict in the panel');
@@ -198,7 +208,7 @@ async function main(): Promise<number> {
     lap(t0, '"Re-run Last Investigation" is offered after the reload');
     // the Reports view in the side bar lists the kept report with its measured column
     await runCommand(page, 'Focus on Reports View');
-    const kept = page.locator('.monaco-list-row', { hasText: /net.*default VSZ \d.*5 variants/ }).first();
+    const kept = page.locator('.monaco-list-row', { hasText: /net.*default VSZ \d.*6 variants/ }).first();
     await kept.waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(RESULTS, 'e2e-reports.png') });
     lap(t0, 'the Reports view lists the kept report');

@@ -6,8 +6,11 @@ import { REPO } from './codeServer';
 
 const GO_MOD = (name: string) => `module example.com/${name}\n\ngo 1.21\n`;
 
-/** stacks: trace with strace -k (the e2e test follows a stack frame to its source) */
-export function makeWorkspace(dir: string, opts: { stacks?: boolean } = {}): string {
+/**
+ * stacks: trace with strace -k (the e2e test follows a stack frame to its source);
+ * variants: the goMemoryLens.variants setting (the e2e test adds a custom variant with its own env)
+ */
+export function makeWorkspace(dir: string, opts: { stacks?: boolean; variants?: unknown[] } = {}): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const s of ['net', 'cgo']) cpSync(path.join(REPO, 'samples', s), path.join(dir, s), { recursive: true });
@@ -29,6 +32,7 @@ export function makeWorkspace(dir: string, opts: { stacks?: boolean } = {}): str
     '.vscode/settings.json': JSON.stringify({
       'goMemoryLens.timeoutSeconds': 60,
       ...(opts.stacks ? { 'goMemoryLens.stacks': true } : {}),
+      ...(opts.variants ? { 'goMemoryLens.variants': opts.variants } : {}),
       'files.autoSave': 'off',
       'workbench.startupEditor': 'none',
       'workbench.colorTheme': 'Default Dark Modern',

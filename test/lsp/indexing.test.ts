@@ -71,6 +71,8 @@ describe('the language server while it indexes a big log', () => {
 
   it('the outline of a log of 6,000 threads lists 5,000 and says how many more', { timeout: 60_000 }, async () => {
     const lines = ['1000 09:00:00.000000 execve("./prog", ["./prog"], 0x7ffd /* 3 vars */) = 0 <0.000100>'];
+    // each thread made by a clone the log shows (a tid no clone made is a stray, not a thread)
+    for (let i = 0; i < 6000; i++) lines.push(`1000 09:00:00.500000 clone(child_stack=0xc00002c000, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS, tls=0xc00004a098) = ${2000 + i} <0.000072>`);
     for (let i = 0; i < 6000; i++) lines.push(`${2000 + i} 09:00:01.000000 futex(0x7f0000001000, FUTEX_WAKE_PRIVATE, 1) = 0 <0.000010>`);
     const uri = pathToFileURL(path.join(tmp, 'threads.strace')).href;
     client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'strace', version: 1, text: `${lines.join('\n')}\n` } });

@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { analyzeLog } from '../../src/core/analyze';
 import { makeReport } from '../../src/core/investigate';
 import { chromeTrace, jsonForHtml, standaloneHtml } from '../../src/core/report/exports';
-import { breakdown, comparison, filterEvents, narrows, threadLanes, timeline, verdict } from '../../src/core/report/view';
+import { breakdown, comparison, filterEvents, narrows, threadLanes, timeline, variantFacts, verdict } from '../../src/core/report/view';
 import { suggestions } from '../../src/core/report/suggestions';
 import type { Report, VariantReport } from '../../src/protocol/report';
 import { fourVariantReport } from './helpers/fourVariants';
@@ -43,6 +43,16 @@ describe('verdict', () => {
   it('one variant: its own size, threads and arenas', () => {
     const one = makeReport('analysis', [net.variants[0]]);
     assert.match(verdict(one), /^default: \d+\.\d MiB of virtual memory at exit_group; the kernel says \d+\.\d MiB, \d+ threads \(4 with glibc 8 MiB stacks\), 4 malloc arenas\.$/);
+  });
+});
+
+describe('variantFacts', () => {
+  it('says what each variant is: its env, tags and ldflags, then what it ran', () => {
+    const d = net.variants[0];
+    const custom: VariantReport = { ...d, name: 'arena1', run: { variant: 'arena1', env: { MALLOC_ARENA_MAX: '1' }, tags: ['netgo', 'osusergo'], ldflags: '-s -w', goVersion: 'go1.23.5', linkage: 'static' } };
+    assert.deepEqual(variantFacts(custom).slice(0, 3), ["MALLOC_ARENA_MAX=1 -tags netgo,osusergo -ldflags '-s -w'", 'go1.23.5', 'static']);
+    const plain: VariantReport = { ...d, run: { variant: 'default', goVersion: 'go1.23.5' } };
+    assert.equal(variantFacts(plain)[0], 'go1.23.5', 'no recipe for a plain build');
   });
 });
 

@@ -395,6 +395,13 @@ export function narrows(prev: EventFilter, next: EventFilter): boolean {
 /** Short facts per variant for the header: Go version, DNS resolver, linkage. */
 export function variantFacts(v: VariantReport): string[] {
   const f: string[] = [];
+  // what the variant is: its environment (for the build and the run), tags and ldflags
+  const recipe = [
+    ...Object.entries(v.run?.env ?? {}).map(([k, val]) => `${k}=${val}`),
+    ...(v.run?.tags?.length ? [`-tags ${v.run.tags.join(',')}`] : []),
+    ...(v.run?.ldflags ? [`-ldflags '${v.run.ldflags}'`] : []),
+  ];
+  if (recipe.length) f.push(recipe.join(' '));
   if (v.run?.goVersion) f.push(v.run.goVersion);
   if (v.run?.linkage) f.push(v.run.linkage);
   if (v.run) f.push(`DNS: ${dnsResolver(v.run.dns)}`);
