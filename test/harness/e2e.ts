@@ -128,6 +128,8 @@ async function main(): Promise<number> {
     check(/VmSize \(kernel\)/.test(text), 'the kernel check row is missing');
     // the custom variant says what it is (its env is applied to the build and the run: test/system/variantEnv.test.ts)
     check(/arena1: MALLOC_ARENA_MAX=1 · go1\./.test(text), 'the custom variant does not say what it is');
+    // and its env reached the program: the arena suggestion is measured on it, with fewer malloc arenas
+    check(/MALLOC_ARENA_MAX.*Measured: .*\d+ fewer malloc arenas?.*\(default → arena1\)/.test(text), `the custom variant's MALLOC_ARENA_MAX did not change the program:\n${text.split('\n').filter((l) => /MALLOC_ARENA_MAX/.test(l)).join('\n')}`);
     // the same sections as the standalone report
     for (const title of ['Side by side', 'Where the virtual size goes', 'Timeline', 'Threads (', 'Events']) check(text.includes(title), `the panel has no "${title}" section`);
     check(/build reserves \d+\.\d MiB more virtual memory than/.test(text), 'no verdict in the panel');
@@ -148,15 +150,19 @@ async function main(): Promise<number> {
     // a suggestion's button measures its remedy: a labelled column joins the same report, beside its variant
     let threadsRow = threads![0];
     {
-      const { frame: f } = await panelText(page, (t) => /MALLOC_ARENA_MAX=2/.test(t), 5000);
-      const measure = f.locator('vscode-button[aria-label^="Measure "][aria-label$=" + MALLOC_ARENA_MAX=2"]').first();
+      // (MALLOC_ARENA_MAX is measured by the custom variant already; the resolver's GODEBUG is not)
+      const { frame: f } = await panelText(page, (t) => /GODEBUG=netdns=go/.test(t), 5000);
+      const measure = f.locator('vscode-button[aria-label^="Measure "][aria-label$=" + GODEBUG=netdns=go"]').first();
       await measure.waitFor({ state: 'attached', timeout: 10_000 });
       const label = (await measure.getAttribute('aria-label'))!.replace(/^Measure /, '');
       await measure.scrollIntoViewIfNeeded();
       await measure.click();
       const measured = await panelText(page, (t) => t.includes(`(${label.split(' + ')[0]} → ${label})`), 180_000);
-      const header = measured.text.split('\n').find((l) => l.includes(label) && VARIANTS.some((v) => l.includes(v))) ?? '';
-      check(header.indexOf(label) > header.indexOf(label.split(' + ')[0]), `the measured column is not beside its variant: ${header}`);
+      // the variants' facts list each run in the report's order: the measured one right after its base
+      const facts = measured.text.split('\n').map((l) => l.trim());
+      const base = facts.findIndex((l) => l.startsWith(`${label.split(' + ')[0]}: `));
+      const added = facts.findIndex((l) => l.startsWith(`${label}: `));
+      check(base >= 0 && added === base + 1, `the measured column is not beside its variant: ${facts.filter((l) => /^[\w +=,.-]+: .*go1\./.test(l)).join(' | ')}`);
       threadsRow = /threads created \/ alive[^\n]*/.exec(measured.text)![0];
       await runCommand(page, 'Notifications: Clear All Notifications');
       await page.screenshot({ path: path.join(RESULTS, 'e2e-measured.png') });
