@@ -7,11 +7,9 @@
  */
 import * as path from 'node:path';
 import { findGo, findStrace, type ToolLocation } from '../../src/core/run/tools';
-import { straceArgs, traceProgram } from '../../src/core/run/trace';
+import { EXIT_PAUSE_US, straceArgs, traceProgram } from '../../src/core/run/trace';
 import { interleave, median, mustRun, rowOf, type Benchmark, type BenchContext, type Row } from '../lib';
 
-/** a pause on entry to exit_group for the thread-heavy rows, which the traced time includes and the overhead does not */
-const EXIT_PAUSE_US = 500_000;
 /** children the spawn-heavy program runs, one after another */
 const SPAWN_CHILDREN = 200;
 

@@ -214,6 +214,7 @@ describe('runner (real go and strace)', () => {
           assert.ok(r.atExit.maps.includes(spawner));
         } else {
           missed++;
+          assert.equal(r.exitViewMissed, true, 'the caller is told it may trace again');
           assert.ok(r.notices.some((n) => /^the kernel view at exit_group was not read \(.*1 µs pause/.test(n)), r.notices.join('; '));
         }
       }

@@ -96,6 +96,8 @@ export interface TraceResult {
   tracerPid?: number;
   /** the log's file system filled up: the run was stopped and the log is cut short */
   diskFull?: boolean;
+  /** the program's exit_group was seen too late to hold it there, so there is no kernel view (a busy machine) */
+  exitViewMissed?: boolean;
   /** when (ms after the start) strace logged the program's own exit */
   programExitMs?: number;
   /** how long the program ran by the log's clock: from its execve to its exit_group (the exit pause left out) */
@@ -350,7 +352,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   const onExitSeen = (seen: ExitSeen) => {
     snapshotTaken = true;
     snapshotDone = readHeldSnapshot(child.pid, seen, elapsed(), exitPauseUs).then(
-      (r) => void ('snapshot' in r ? (atExit = r.snapshot) : notices.push(r.missed)),
+      (r) => void ('snapshot' in r ? (atExit = r.snapshot) : (exitViewMissed = true, notices.push(r.missed))),
       (err: Error) => void notices.push(`could not read /proc/${seen.tgid} at exit_group: ${err.message}`),
     );
   };
@@ -390,6 +392,8 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
   let tgid: number | undefined;
   let atExit: ProcSnapshot | undefined;
   let snapshotTaken = false;
+  /** the program's exit_group was seen, but too late to hold it there: the caller may trace again with a longer pause */
+  let exitViewMissed = false;
   let snapshotDone: Promise<void> = Promise.resolve();
   let programExit: { code: number | null; signal: string | null } | undefined;
   let programExitMs: number | undefined;
@@ -594,6 +598,7 @@ export async function traceProgram(opts: TraceOptions): Promise<TraceResult> {
     logBytes,
     tracerPid: child.pid,
     ...(diskFull ? { diskFull } : {}),
+    ...(exitViewMissed ? { exitViewMissed } : {}),
     ...(programExitMs !== undefined ? { programExitMs } : {}),
     ...(startClock !== undefined && exitClock !== undefined ? { programRunMs: (exitClock - startClock + DAY_MS) % DAY_MS } : {}),
     ...(leftovers.length > 0 ? { leftovers } : {}),

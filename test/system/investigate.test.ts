@@ -35,7 +35,13 @@ func main() {
 }
 `;
 
-describe('variant env', { timeout: 240_000 }, () => {
+// Exits as soon as it starts: the hardest case for the runner to catch at exit_group.
+const QUICK = `package main
+
+func main() {}
+`;
+
+describe('investigate: a variant\'s env reaches its program; the kernel view at exit is always taken', { timeout: 240_000 }, () => {
   let dir = '';
   before(async () => { dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'gml-varenv-')); });
   after(async () => { await fsp.rm(dir, { recursive: true, force: true }); });
@@ -56,5 +62,20 @@ describe('variant env', { timeout: 240_000 }, () => {
     assert.ok(arenas(def) >= 1, `default: ${arenas(def)} malloc arenas`);
     assert.equal(arenas(one), 0, 'MALLOC_ARENA_MAX=1: every thread shares the main arena');
     assert.deepEqual(one.run?.env, { MALLOC_ARENA_MAX: '1', GML_VARIANT_PROBE: 'arena1' }, 'the report says what the variant set');
+  });
+
+  it('a kernel view missed at a pause too short to catch is taken again with the long pause: every run has the kernel figures', async () => {
+    const pkg = await writeModule(dir, 'quick', QUICK);
+    let retried = 0;
+    for (let i = 0; i < 4; i++) {
+      const logs: string[] = [];
+      const { report } = await investigate({ packageDir: pkg, variants: [{ name: 'pure', env: { CGO_ENABLED: '0' } }], timeoutMs: 60_000, usePty: false, exitPauseUs: 1, log: (l) => logs.push(l) });
+      const v = report.variants[0];
+      const k = v.processes[0].kernel;
+      assert.ok(k && k.vmSize > 0, `run ${i}: no kernel figures; ${logs.filter((l) => /notice/.test(l)).join('; ')}`);
+      assert.ok(Math.abs(v.processes[0].vsizeAtExit - k.vmSize) <= k.vmSize * 0.01, `run ${i}: model ${v.processes[0].vsizeAtExit} vs kernel ${k.vmSize}`);
+      if (v.run?.notices?.some((n) => /^the kernel view at exit was missed \(a busy machine\), so pure was traced again with a 500 ms exit pause$/.test(n))) retried++;
+    }
+    assert.ok(retried > 0, 'a 1 µs pause is shorter than the runner can react, so some run was traced again');
   });
 });
