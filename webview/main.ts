@@ -178,7 +178,8 @@ function renderComparison(r: Report): HTMLElement {
   const baseline = names.length > 1 ? (names.includes(state.baseline ?? '') ? state.baseline! : names[0]) : undefined;
   const partial = (i: number) => r.variants[i].partial || incompleteReason(r.variants[i]) !== undefined;
   const heading = (n: string, i: number) => [
-    el('span', { text: n }),
+    // the name's tooltip says what the variant is: its env (build and run), tags, ldflags, Go, linkage
+    el('span', { cls: 'variant-name', text: n, attrs: { title: `${n}: ${variantFacts(r.variants[i]).join(' · ') || 'log analyzed on its own'}` } }),
     n === baseline ? el('span', { cls: 'tag', text: 'baseline' }) : null,
     partial(i) ? el('span', { cls: 'tag partial', text: 'partial', attrs: { title: r.variants[i].partialReasons.join('; ') || incompleteReason(r.variants[i]) } }) : null,
   ];

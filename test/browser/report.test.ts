@@ -249,6 +249,9 @@ describe('standalone HTML report in Chromium', () => {
         // every variant's figures are there to read: as table columns (wide) or cards (narrow)
         const shown = await page.evaluate<string[]>(`[...document.querySelectorAll('[data-section="comparison"] [data-variant-name]')].filter((e) => e.getClientRects().length > 0).map((e) => e.getAttribute('data-variant-name'))`);
         assert.deepEqual([...new Set(shown)], ['default', 'pure', 'netgo', 'netcgo'], where);
+        // each variant's name says what it is, on hover: its env and tags
+        const titles = await page.evaluate<string[]>(`[...document.querySelectorAll('[data-section="comparison"] [data-variant-name] .variant-name')].filter((e) => e.getClientRects().length > 0).map((e) => e.getAttribute('title'))`);
+        assert.ok(titles.some((t) => /^pure: CGO_ENABLED=0 · /.test(t)) && titles.some((t) => /^netgo: -tags netgo · /.test(t)), `${where}: ${titles.join(' | ')}`);
         if (width > 800) assert.equal(await page.locator('[data-section="comparison"] table').isVisible(), true, `${where}: the table itself`);
         // figures on one line each: a cell's first line is its whole value
         if (width > 800) {

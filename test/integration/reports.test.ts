@@ -138,7 +138,14 @@ describe('Kept reports', function () {
       // one variant at a time; the previous run's terminals close (the list follows the close a moment later)
       const want = order.slice(0, i + 1).map((n) => `GML ${n}`).join(', ');
       await waitFor(`terminals ${want} (now ${gml().map((t) => t.name).join(', ')})`, () => gml().map((t) => t.name).join(', ') === want, 10_000);
-      gml().find((t) => t.name === `GML ${v}`)!.sendText(`hello ${v}`);
+      // typed until the program has read it: a line typed before the terminal is wired to the program is lost
+      // (a person would type again), and the program ends once it has its line
+      const alive = () => runProcesses().some((p) => p.cmdline.split(' ')[0].endsWith(`/ask-${v}`));
+      for (let tries = 0; alive() && tries < 20; tries++) {
+        gml().find((t) => t.name === `GML ${v}`)!.sendText(`hello ${v}`);
+        await waitFor(`${v} read its line`, () => !alive(), 3_000).catch(() => undefined);
+      }
+      assert.ok(!alive(), `${v} never got its line`);
     }
     const outcome = await running;
     assert.equal(outcome.status, 'done', outcome.message);
