@@ -1,8 +1,8 @@
 // Gives every traced program the input the user gave the CLI: what arrives on the CLI's stdin goes to each
 // running program, a program that starts later gets what came before, and the end of the CLI's input (EOF of a
 // pipe or /dev/null, Ctrl-D on a terminal) ends each program's input, so a program that reads to the end finishes.
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { readStat } from './proc';
 import type { TraceIo } from './trace';
 
 /** Input kept for programs that start later; past it, they get the first this-many bytes, then end of input. */
@@ -100,13 +100,9 @@ export function cliInput(stdin: NodeJS.ReadStream): NodeJS.ReadableStream {
 
 /** True if this process's group is not the foreground group of its terminal (/proc/self/stat: pgrp vs tpgid). */
 function inBackground(): boolean {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const pgrp = Number(f[2]);
-    const tpgid = Number(f[5]);
-    return tpgid > 0 && tpgid !== pgrp;
-  } catch {
-    return false;
-  }
+  const f = readStat('self')?.fields;
+  if (!f) return false;
+  const pgrp = Number(f[2]);
+  const tpgid = Number(f[5]);
+  return tpgid > 0 && tpgid !== pgrp;
 }

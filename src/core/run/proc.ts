@@ -104,28 +104,32 @@ function safeReaddir(dir: string): string[] {
 }
 
 /**
+ * /proc/PID/stat (or a thread's, or 'self'), split after the command name: the name may hold spaces and ')', so
+ * the fields start after the last ')'. fields[0] is the state, [1] ppid, [2] pgrp, [3] session, [5] tpgid.
+ */
+export function readStat(pid: number | 'self', tid?: number): { name: string; fields: string[] } | undefined {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    if (close < 0) return undefined;
+    return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/**
  * The one-letter state of a process, or of one of its threads when tid is given ("R", "S", "T" stopped by a
  * signal, "t" held by its tracer, "Z"...), from /proc's stat; undefined once it is gone.
  */
 export function taskState(pid: number, tid?: number): string | undefined {
-  try {
-    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    return close < 0 ? undefined : stat.charAt(close + 2);
-  } catch {
-    return undefined;
-  }
+  return readStat(pid, tid)?.fields[0];
 }
 
 /** True if the pid exists and is not a zombie waiting to be reaped. */
 export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const state = taskState(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /** True if /proc still lists the pid at all (a zombie counts: someone still has to reap it). */

@@ -2,6 +2,7 @@
 // that called setsid() has left the process group and, once its parent exits, is re-parented to PID 1, so
 // neither a group kill nor a walk down from strace finds it; ptrace still ties it to strace (TracerPid).
 import { readdirSync, readFileSync } from 'node:fs';
+import { readStat } from './proc';
 
 /** A traced process that was still running when the program itself had exited. */
 export interface Leftover {
@@ -33,20 +34,9 @@ export function tracedBy(tracer: number): number[] {
   return out;
 }
 
-/** The fields of /proc/PID/stat after the command name (field 3, the state, first); the name may hold spaces and ')'. */
-function statFields(pid: number): { name: string; fields: string[] } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
-  } catch {
-    return undefined;
-  }
-}
-
 /** What a leftover is, for the note: its session (setsid or not) and its command line. */
 export function describeProcess(pid: number): Leftover | undefined {
-  const st = statFields(pid);
+  const st = readStat(pid);
   if (!st) return undefined;
   let command = '';
   try {
